@@ -1,0 +1,212 @@
+"""Find the (rainy, clean) pairs of the published deraining dataset layouts.
+
+Layouts (``data_root`` is the folder of one split):
+
+- ``'rain100'``: Rain100L / Rain100H as released by JORDER (Yang et al.): files
+  ``rain-N.png`` and ``norain-N.png`` anywhere under the root (flat, or in
+  sub-folders such as ``rainy/``). Training sets number them ``rain-1.png``, test
+  sets ``rain-001.png``; pairs are matched by the integer ``N``, never by sort
+  order. Other files (``rainregion-N``, ``rainstreak-N``) are ignored.
+- ``'input_target'``: Restormer's processed sets (Rain13K, Test100, Test1200,
+  Test2800, Rain100L/H): ``input/`` (rainy) and ``target/`` (clean).
+- ``'rain800_side_by_side'``: Rain800 as released with ID-CGAN (Zhang et al.):
+  one image per pair, the clean and the rainy halves side by side.
+- ``'rain800_folders'``: a rainy and a clean folder (e.g. ``rain/`` + ``norain/``,
+  ``rainy/`` + ``gt/``).
+
+Folder pairs (``input_target``, ``rain800_folders``) are matched by file stem when
+both folders hold the same stems, otherwise by the last integer in the stem.
+"""
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
+LAYOUTS = ('rain100', 'input_target', 'rain800_side_by_side', 'rain800_folders')
+RAIN_FOLDER_NAMES = ('rain', 'rainy', 'rainy_image', 'data')
+CLEAN_FOLDER_NAMES = ('norain', 'gt', 'clean', 'ground_truth', 'label')
+
+EXPECTED_LAYOUTS = """expected one of these layouts under the data root:
+  rain100              rain-N.png + norain-N.png (Rain100L/H; N = 1 or 001, paired by number)
+  input_target         input/*.png + target/*.png (Restormer: Rain13K, Test100, Test1200, Test2800)
+  rain800_side_by_side *.jpg, each the clean and rainy halves side by side (Rain800, ID-CGAN release)
+  rain800_folders      rain/ + norain/ (or rainy/ + gt/, ...), paired by number"""
+
+_RAIN100_PATTERN = re.compile(r'^(no)?rain-0*(\d+)$', re.IGNORECASE)
+_NUMBER_PATTERN = re.compile(r'(\d+)')
+
+
+@dataclass(frozen=True)
+class PairInfo:
+    """One (rainy, clean) pair found on disk.
+
+    Attributes:
+        key: Name of the pair (the rainy file's stem).
+        rain_path: The rainy image file.
+        gt_path: The clean image file (the same file for side-by-side images).
+        side_by_side: Both halves are in one image (Rain800 ID-CGAN release).
+    """
+
+    key: str
+    rain_path: str
+    gt_path: str
+    side_by_side: bool = False
+
+
+def list_images(folder: Path, recursive: bool = False) -> List[Path]:
+    """Image files of ``folder`` (by extension), sorted by name."""
+    files = folder.rglob('*') if recursive else folder.iterdir()
+    return sorted(p for p in files if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+
+
+def file_number(path: Path) -> int:
+    """The last integer in the file's stem (``rain-012.png`` -> 12)."""
+    numbers = _NUMBER_PATTERN.findall(path.stem)
+    if not numbers:
+        raise ValueError(f"cannot pair '{path}' by number: its name contains no digits")
+    return int(numbers[-1])
+
+
+def _index_by(files: Sequence[Path], key_fn, side: str) -> Dict:
+    index = {}
+    for path in files:
+        key = key_fn(path)
+        if key in index:
+            raise ValueError(f"two {side} files share the pairing key {key!r}: '{index[key]}' and '{path}'; "
+                             'remove the duplicate')
+        index[key] = path
+    return index
+
+
+def _natural_key(name) -> Tuple:
+    return tuple((0, int(t), '') if t.isdigit() else (1, 0, t) for t in _NUMBER_PATTERN.split(str(name)) if t)
+
+
+def _match(rain_index: Dict, gt_index: Dict, root: Path) -> List[Tuple[Path, Path]]:
+    missing_gt = sorted(set(rain_index) - set(gt_index), key=_natural_key)
+    missing_rain = sorted(set(gt_index) - set(rain_index), key=_natural_key)
+    if missing_gt or missing_rain:
+        details = []
+        if missing_gt:
+            details.append(f'rainy images without a clean partner: {[str(rain_index[k]) for k in missing_gt[:5]]}')
+        if missing_rain:
+            details.append(f'clean images without a rainy partner: {[str(gt_index[k]) for k in missing_rain[:5]]}')
+        raise ValueError(f"unpaired images under '{root}' ({len(missing_gt) + len(missing_rain)} in all): "
+                         + '; '.join(details) + '; every rainy image needs exactly one clean image '
+                         'with the same number')
+    return [(rain_index[k], gt_index[k]) for k in sorted(rain_index, key=_natural_key)]
+
+
+def pair_by_number(rain_files: Sequence[Path], gt_files: Sequence[Path], root: Path) -> List[Tuple[Path, Path]]:
+    """Pair two file lists by stem if the stems agree, else by the last number in the stem.
+
+    Args:
+        rain_files: Rainy (or restored) images.
+        gt_files: Clean images.
+        root: Folder named in error messages.
+
+    Returns:
+        ``(rain, gt)`` path pairs in natural order of their key.
+
+    Raises:
+        ValueError: A file has no partner, two files share a number, or a name has no digits.
+    """
+    if {p.stem for p in rain_files} == {p.stem for p in gt_files} and len(rain_files) == len(gt_files):
+        return _match(_index_by(rain_files, lambda p: p.stem, 'rainy'),
+                      _index_by(gt_files, lambda p: p.stem, 'clean'), root)
+    return _match(_index_by(rain_files, file_number, 'rainy'), _index_by(gt_files, file_number, 'clean'), root)
+
+
+def _missing(root: Path, layout: str, found: str) -> FileNotFoundError:
+    return FileNotFoundError(f"no '{layout}' dataset under '{root}': {found}.\n{EXPECTED_LAYOUTS}\n"
+                             'Set data_root to the folder of one split (e.g. data/Rain100L/train).')
+
+
+def _rain100_pairs(root: Path) -> List[PairInfo]:
+    rain, clean = [], []
+    for path in list_images(root, recursive=True):
+        match = _RAIN100_PATTERN.match(path.stem)
+        if match:
+            (clean if match.group(1) else rain).append(path)
+    if not rain and not clean:
+        raise _missing(root, 'rain100', 'no rain-N / norain-N images')
+    rain_index = _index_by(rain, lambda p: int(_RAIN100_PATTERN.match(p.stem).group(2)), 'rainy')
+    gt_index = _index_by(clean, lambda p: int(_RAIN100_PATTERN.match(p.stem).group(2)), 'clean')
+    return [PairInfo(r.stem, str(r), str(g)) for r, g in _match(rain_index, gt_index, root)]
+
+
+def _folder_pairs(root: Path, rain_dir: str, gt_dir: str, layout: str) -> List[PairInfo]:
+    rain_folder, gt_folder = root / rain_dir, root / gt_dir
+    for folder in (rain_folder, gt_folder):
+        if not folder.is_dir():
+            raise _missing(root, layout, f"folder '{folder}' does not exist")
+    rain_files, gt_files = list_images(rain_folder), list_images(gt_folder)
+    if not rain_files or not gt_files:
+        raise _missing(root, layout, f"'{rain_folder}' has {len(rain_files)} and '{gt_folder}' has "
+                       f'{len(gt_files)} images')
+    return [PairInfo(r.stem, str(r), str(g)) for r, g in pair_by_number(rain_files, gt_files, root)]
+
+
+def _find_folder(root: Path, names: Sequence[str]) -> Optional[str]:
+    return next((name for name in names if (root / name).is_dir()), None)
+
+
+def _side_by_side_pairs(root: Path) -> List[PairInfo]:
+    files = list_images(root)
+    if not files:
+        raise _missing(root, 'rain800_side_by_side', 'no images in the folder')
+    files = sorted(files, key=lambda p: _natural_key(p.stem))
+    return [PairInfo(p.stem, str(p), str(p), side_by_side=True) for p in files]
+
+
+def detect_layout(root: Path) -> str:
+    """Guess the layout of ``root``: input/target folders, rain-N files, rain/clean folders, else images."""
+    if (root / 'input').is_dir() and (root / 'target').is_dir():
+        return 'input_target'
+    if any(_RAIN100_PATTERN.match(p.stem) for p in list_images(root, recursive=True)):
+        return 'rain100'
+    if _find_folder(root, RAIN_FOLDER_NAMES) and _find_folder(root, CLEAN_FOLDER_NAMES):
+        return 'rain800_folders'
+    if list_images(root):
+        return 'rain800_side_by_side'
+    raise _missing(root, 'auto', 'no images and none of the known sub-folders')
+
+
+def discover_pairs(data_root: str, layout: str = 'auto', rain_dir: Optional[str] = None,
+                   gt_dir: Optional[str] = None) -> Tuple[str, List[PairInfo]]:
+    """List the pairs of one dataset split.
+
+    Args:
+        data_root: Folder of one split (e.g. ``data/Rain100L/train``).
+        layout: One of :data:`LAYOUTS`, or ``'auto'`` to detect it.
+        rain_dir: Rainy sub-folder for folder layouts (default ``input`` for
+            ``input_target``, the first of :data:`RAIN_FOLDER_NAMES` present otherwise).
+        gt_dir: Clean sub-folder (default ``target``, or the first of :data:`CLEAN_FOLDER_NAMES`).
+
+    Returns:
+        The layout used and the pairs in natural order of their key.
+
+    Raises:
+        FileNotFoundError: The root is missing or holds no dataset of the layout
+            (the message lists the expected layouts).
+        ValueError: Unknown layout, or images that cannot be paired.
+    """
+    root = Path(data_root)
+    if layout != 'auto' and layout not in LAYOUTS:
+        raise ValueError(f"unknown layout '{layout}'; expected 'auto' or one of {LAYOUTS}")
+    if not root.is_dir():
+        raise _missing(root, layout, 'the folder does not exist')
+    if layout == 'auto':
+        layout = detect_layout(root)
+    if layout == 'rain100':
+        pairs = _rain100_pairs(root)
+    elif layout == 'input_target':
+        pairs = _folder_pairs(root, rain_dir or 'input', gt_dir or 'target', layout)
+    elif layout == 'rain800_folders':
+        rain_dir = rain_dir or _find_folder(root, RAIN_FOLDER_NAMES) or RAIN_FOLDER_NAMES[0]
+        gt_dir = gt_dir or _find_folder(root, CLEAN_FOLDER_NAMES) or CLEAN_FOLDER_NAMES[0]
+        pairs = _folder_pairs(root, rain_dir, gt_dir, layout)
+    else:
+        pairs = _side_by_side_pairs(root)
+    return layout, pairs

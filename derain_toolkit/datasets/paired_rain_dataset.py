@@ -1,0 +1,88 @@
+"""Paired rainy/clean images in the published layouts (CLIP-RPN Sec. 4.1 datasets)."""
+from pathlib import Path
+from typing import Callable, Dict, Optional, Sequence, Union
+
+import numpy as np
+
+from derain_toolkit.datasets._rain_dataset_base import RainDatasetBase
+from derain_toolkit.datasets.layouts import discover_pairs
+from derain_toolkit.registry import DATASETS
+from derain_toolkit.utils.image_io import ImageReadError, read_image, to_float01
+
+
+def _as_rgb(image: np.ndarray, path: str) -> np.ndarray:
+    """(H, W, C) -> (H, W, 3): gray is repeated, the alpha channel of RGBA dropped."""
+    if image.shape[2] == 1:
+        return np.repeat(image, 3, axis=2)
+    if image.shape[2] == 4:
+        return image[:, :, :3]
+    if image.shape[2] != 3:
+        raise ImageReadError(path, f'expected 1, 3 or 4 channels, found {image.shape[2]}')
+    return image
+
+
+@DATASETS.register_module()
+class PairedRainDataset(RainDatasetBase):
+    """Rainy/clean pairs of Rain100L/H, Rain13K and the Restormer test sets, or Rain800.
+
+    The layouts and the pairing rules are in :mod:`derain_toolkit.datasets.layouts`.
+    Images are read as 8- or 16-bit, converted to RGB (gray repeated, alpha dropped)
+    and scaled to float32 in [0, 1]. A missing, empty, truncated or corrupt file
+    raises :class:`~derain_toolkit.utils.image_io.ImageReadError` naming it, from
+    ``__getitem__``.
+
+    Rain800 side-by-side images (ID-CGAN release) hold the clean and the rainy
+    half; public loaders disagree on which side is which, so ``rain800_rain_side``
+    chooses. The default ``'right'`` (clean half on the left) is a choice, not a
+    fact of the release: look at one image of your copy and set it.
+
+    Args:
+        data_root: Folder of one split (e.g. ``data/Rain100L/train``).
+        layout: ``'auto'`` or one of ``'rain100'``, ``'input_target'``,
+            ``'rain800_side_by_side'``, ``'rain800_folders'``.
+        pipeline: Transform configs (``TRANSFORMS``) or callables on the sample dict.
+        rain800_rain_side: ``'left'`` or ``'right'``: the rainy half of side-by-side images.
+        rain_dir: Rainy sub-folder for folder layouts (``input`` / auto-detected by default).
+        gt_dir: Clean sub-folder for folder layouts (``target`` / auto-detected by default).
+        name: Name stored in each sample (``data_samples['dataset']``); default the
+            root's folder names (``Rain100L/train``).
+    """
+
+    def __init__(self, data_root: str, layout: str = 'auto',
+                 pipeline: Optional[Sequence[Union[dict, Callable]]] = None,
+                 rain800_rain_side: str = 'right', rain_dir: Optional[str] = None,
+                 gt_dir: Optional[str] = None, name: Optional[str] = None) -> None:
+        if rain800_rain_side not in ('left', 'right'):
+            raise ValueError(f"rain800_rain_side must be 'left' or 'right', got {rain800_rain_side!r}")
+        root = Path(data_root)
+        super().__init__(name or '/'.join(root.resolve().parts[-2:]), pipeline)
+        self.data_root = str(data_root)
+        self.rain800_rain_side = rain800_rain_side
+        self.layout, self.pairs = discover_pairs(data_root, layout, rain_dir, gt_dir)
+
+    @property
+    def metainfo(self) -> Dict:
+        return dict(name=self.name, data_root=self.data_root, layout=self.layout, num_pairs=len(self.pairs))
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def _read(self, path: str) -> np.ndarray:
+        return to_float01(_as_rgb(read_image(path), path))
+
+    def load(self, index: int) -> dict:
+        pair = self.pairs[index]
+        if pair.side_by_side:
+            image = self._read(pair.rain_path)
+            width = image.shape[1]
+            if width % 2:
+                raise ImageReadError(pair.rain_path, f'side-by-side image has an odd width ({width}); expected '
+                                     'the clean and rainy halves of equal width (is this a Rain800 image?)')
+            left, right = image[:, :width // 2], image[:, width // 2:]
+            rain, gt = (left, right) if self.rain800_rain_side == 'left' else (right, left)
+        else:
+            rain, gt = self._read(pair.rain_path), self._read(pair.gt_path)
+            if rain.shape != gt.shape:
+                raise ValueError(f"rainy image '{pair.rain_path}' is {rain.shape[:2]} but its clean partner "
+                                 f"'{pair.gt_path}' is {gt.shape[:2]}; the pair must have the same size")
+        return dict(rain=rain, gt=gt, key=pair.key, rain_path=pair.rain_path, gt_path=pair.gt_path)

@@ -1,0 +1,67 @@
+"""Shared machinery of the full-reference metrics (PSNR, SSIM) on ``predict`` outputs."""
+from collections import defaultdict
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+
+
+def _to_hwc(image: torch.Tensor, field: str) -> np.ndarray:
+    """``(3, H, W)`` float tensor in [0, 1] -> ``(H, W, 3)`` float64 array."""
+    if not isinstance(image, torch.Tensor) or image.ndim != 3 or image.shape[0] != 3:
+        found = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
+        raise ValueError(f"expected '{field}' to be a (3, H, W) tensor in [0, 1], got {found}")
+    return image.detach().to('cpu', torch.float64).permute(1, 2, 0).numpy()
+
+
+class ImageQualityMetric(BaseMetric):
+    """Mean of a per-image score over a dataset, and per source dataset when mixed.
+
+    Each ``predict`` output must hold ``pred`` and ``gt`` as ``(3, H, W)`` float
+    tensors in [0, 1]. They are scored by ``score_fn`` (an (H, W, 3) pair in, a
+    float out) with ``crop_border``, ``y_channel`` and ``round_to_uint8`` (default
+    True: both are rounded to ``uint8`` first, as Restormer scores saved PNGs).
+    The result holds ``{metric_name}`` (mean over all images) and, when the outputs
+    carry a ``dataset`` entry with more than one value (a ``MixedRainDataset``),
+    ``{metric_name}_{dataset}`` for each source.
+
+    Args:
+        crop_border: Pixels removed on each side before scoring.
+        y_channel: Score MATLAB's Y channel (True) or RGB.
+        round_to_uint8: Round predictions and targets to ``uint8`` first.
+        collect_device: mmengine's device for gathering results across ranks.
+        prefix: Prefix of the metric names (``'{prefix}/PSNR'``).
+    """
+
+    metric_name: str = ''
+    score_fn: Callable[..., float]
+
+    def __init__(self, crop_border: int = 0, y_channel: bool = True, round_to_uint8: bool = True,
+                 collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.crop_border = crop_border
+        self.y_channel = y_channel
+        self.round_to_uint8 = round_to_uint8
+
+    def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
+        """Score every ``predict`` output of the batch."""
+        for sample in data_samples:
+            if sample.get('gt') is None:
+                raise ValueError(f"{type(self).__name__} needs the ground truth 'gt' in each predict output; "
+                                 f"sample '{sample.get('key')}' has none (use a paired dataset for validation)")
+            score = type(self).score_fn(_to_hwc(sample['pred'], 'pred'), _to_hwc(sample['gt'], 'gt'),
+                                        crop_border=self.crop_border, y_channel=self.y_channel,
+                                        round_to_uint8=self.round_to_uint8)
+            self.results.append(dict(score=score, dataset=sample.get('dataset')))
+
+    def compute_metrics(self, results: list) -> dict:
+        """Average the per-image scores, overall and per source dataset."""
+        metrics = {self.metric_name: float(np.mean([r['score'] for r in results]))}
+        by_dataset = defaultdict(list)
+        for result in results:
+            by_dataset[result['dataset']].append(result['score'])
+        if len(by_dataset) > 1:
+            for name, scores in by_dataset.items():
+                metrics[f'{self.metric_name}_{name}'] = float(np.mean(scores))
+        return metrics

@@ -1,0 +1,100 @@
+"""The model every config builds: a data preprocessor, a network, a generator and losses.
+
+An mmengine ``BaseModel``: the Runner calls ``train_step``/``val_step``, which run the
+data preprocessor and then :meth:`Derainer.forward` in ``'loss'`` or ``'predict'`` mode.
+The generator decides how the network is used (one call for ``DirectGenerator``, a
+reverse SDE for ``IRSDEGenerator``); the losses read the generator's outputs.
+"""
+import copy
+from typing import Any, Optional, Union
+
+import torch
+from mmengine.model import BaseModel
+from torch import nn
+
+from derain_toolkit.registry import BACKBONES, GENERATORS, LOSSES, MODELS
+
+
+@MODELS.register_module()
+class Derainer(BaseModel):
+    """Args:
+        backbone: ``BACKBONES`` config of the network.
+        generator: ``GENERATORS`` config (default ``DirectGenerator``).
+        losses: ``LOSSES`` configs; each has a ``loss_weight``. Their weighted values are
+            summed by mmengine (every ``loss_*`` entry).
+        data_preprocessor: Config of the data preprocessor.
+        init_cfg: mmengine initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 generator: Optional[dict] = None,
+                 losses: Optional[list[dict]] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(
+            data_preprocessor=data_preprocessor or dict(type='DerainDataPreprocessor'), init_cfg=init_cfg)
+        self.backbone = BACKBONES.build(copy.deepcopy(backbone))
+        self.generator = GENERATORS.build(copy.deepcopy(generator or dict(type='DirectGenerator')))
+        loss_cfgs = losses if losses is not None else [dict(type='L1Loss')]
+        if not loss_cfgs:
+            raise ValueError('Derainer: losses is empty; give at least one, e.g. [dict(type="L1Loss")]')
+        self.losses = nn.ModuleList(LOSSES.build(copy.deepcopy(cfg)) for cfg in loss_cfgs)
+
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[dict[str, Any]] = None,
+                mode: str = 'tensor') -> Union[dict[str, torch.Tensor], list[dict[str, Any]], torch.Tensor]:
+        """Args:
+            inputs: Rainy images (B, 3, H, W) in [0, 1].
+            data_samples: ``dict(gt=(B,3,H,W) or None, meta=[dict, ...])`` from the data preprocessor.
+            mode: ``'loss'`` (dict of weighted losses), ``'predict'`` (one dict per sample)
+                or ``'tensor'`` (the prediction batch).
+        """
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.generator.sample(self.backbone, inputs)['pred']
+        raise ValueError(f"Derainer: mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
+
+    def loss(self, inputs: torch.Tensor, data_samples: Optional[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        """Weighted loss terms, named ``loss_<name>`` (``loss_<name>_<i>`` when a name repeats)."""
+        gt = None if data_samples is None else data_samples.get('gt')
+        if gt is None:
+            raise ValueError('Derainer: training needs clean targets (data_samples["gt"]); '
+                             'the dataset returned none')
+        outputs = self.generator.forward_train(self.backbone, inputs, gt)
+        outputs.update(inputs=inputs, gt=gt)
+        names = [loss.name for loss in self.losses]
+        terms = {}
+        for i, loss in enumerate(self.losses):
+            missing = [key for key in loss.input_keys if key not in outputs]
+            if missing:
+                raise KeyError(f'{type(loss).__name__} needs outputs {missing}, which '
+                               f'{type(self.backbone).__name__} with {type(self.generator).__name__} '
+                               f'does not produce (it produces {sorted(outputs)})')
+            key = f'loss_{loss.name}' if names.count(loss.name) == 1 else f'loss_{loss.name}_{i}'
+            terms[key] = loss.loss_weight * loss(*[outputs[k] for k in loss.input_keys])
+        return terms
+
+    def predict(self, inputs: torch.Tensor, data_samples: Optional[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One dict per sample: ``pred``, ``inputs``, ``gt`` (or None), metadata, and per-sample
+        auxiliary outputs of the generator (tensors with a batch dimension, e.g. masks)."""
+        outputs = self.generator.sample(self.backbone, inputs)
+        batch = inputs.shape[0]
+        gt = None if data_samples is None else data_samples.get('gt')
+        meta = (data_samples or {}).get('meta') or [{} for _ in range(batch)]
+        results = []
+        for i in range(batch):
+            result = dict(meta[i])
+            for key, value in outputs.items():
+                if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape[0] == batch:
+                    result[key] = value[i]
+                elif isinstance(value, (list, tuple)) and value and all(
+                        isinstance(v, torch.Tensor) and v.shape[0] == batch for v in value):
+                    result[key] = [v[i] for v in value]
+            result.update(inputs=inputs[i], gt=None if gt is None else gt[i])
+            results.append(result)
+        return results

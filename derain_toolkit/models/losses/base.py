@@ -1,0 +1,21 @@
+"""The base class every loss in ``LOSSES`` derives from (contract in docs/ARCHITECTURE.md)."""
+from torch import nn
+
+
+class DerainLoss(nn.Module):
+    """A weighted loss term that names the model outputs it reads.
+
+    The :class:`~derain_toolkit.models.derainer.Derainer` calls
+    ``loss(*[outputs[key] for key in loss.input_keys])`` and logs the weighted result
+    as ``loss_<name>``.
+
+    Args:
+        loss_weight: Multiplier of this term in the total loss.
+    """
+
+    name: str = 'loss'
+    input_keys: tuple[str, ...] = ('pred', 'target')
+
+    def __init__(self, loss_weight: float = 1.0) -> None:
+        super().__init__()
+        self.loss_weight = loss_weight

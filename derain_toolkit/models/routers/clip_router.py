@@ -1,0 +1,170 @@
+"""CLIP-driven rain perception: route each image to the prompt CLIP finds most similar.
+
+CLIP-RPN Sec. 3.2, Eqs. (1)-(2). A frozen open_clip model (ViT-B/32 in the paper)
+embeds the prompts once (cached in a buffer) and each input image; the softmax over
+the prompts of CLIP's scaled cosine similarity ``exp(logit_scale) * Î·T̂ᵀ`` gives
+``s_i`` (Eq. 2) and the route is ``argmax_i s_i``. The paper's Eq. (2) writes a plain
+dot product; CLIP's own logit scale is used here, which only sharpens the softmax and
+leaves the argmax (the route) unchanged.
+
+Images arrive as the (B, 3, H, W) tensor in [0, 1] the network already has; they are
+resized (shortest side to CLIP's input size, bicubic with anti-aliasing, centre crop,
+as CLIP's own preprocessing does) and normalised with CLIP's mean/std inside the module.
+"""
+import os
+import socket
+from collections.abc import Sequence
+from typing import Optional, Union
+
+import open_clip
+import torch
+import torch.nn.functional as F
+from open_clip.pretrained import get_pretrained_cfg
+from torch import nn
+
+from derain_toolkit.models.layers.open_clip_loader import build_open_clip
+from derain_toolkit.models.routers.prompts import resolve_prompts
+from derain_toolkit.registry import ROUTERS
+
+_CFG_KEY = 'model.backbone.router.pretrained'
+_URL_CACHE = os.path.expanduser('~/.cache/clip')
+
+
+def _is_cached(tag_cfg: dict) -> bool:
+    """Whether open_clip would find the weights of ``tag_cfg`` in its caches (no download)."""
+    from huggingface_hub import try_to_load_from_cache
+    hub = tag_cfg.get('hf_hub', '')
+    if hub:
+        repo_id, filename = os.path.split(hub)
+        names = [filename] if filename else ['open_clip_model.safetensors', 'open_clip_pytorch_model.bin']
+        if any(isinstance(try_to_load_from_cache(repo_id, name), str) for name in names):
+            return True
+    url = tag_cfg.get('url', '')
+    return bool(url) and os.path.isfile(os.path.join(_URL_CACHE, os.path.basename(url)))
+
+
+def _reachable(host: str = 'huggingface.co', timeout: float = 3.0) -> bool:
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def _how_to_give_weights(model_name: str) -> str:
+    from huggingface_hub import constants
+    return (f'Give CLIP weights as a local file: download the {model_name} checkpoint on a machine '
+            f'with network (e.g. OpenAI\'s ViT-B-32.pt, or run `python -c "import open_clip; '
+            f"open_clip.create_model('{model_name}', pretrained='openai')\"` there and copy "
+            f"open_clip's cache) and pass `pretrained='/path/to/{model_name}.pt'`, on the command "
+            f'line: `--cfg-options {_CFG_KEY}=/path/to/{model_name}.pt`. open_clip caches '
+            f'downloads in {constants.HF_HUB_CACHE} (Hugging Face hub, env HF_HUB_CACHE) and '
+            f'{_URL_CACHE} (direct URLs); weights already there are found without a network.')
+
+
+def clip_weights_problem(model_name: str = 'ViT-B-32', pretrained: Optional[str] = 'openai') -> Optional[str]:
+    """Say why CLIP weights cannot be had, or return ``None`` when they can (or are not wanted).
+
+    Quick (no download, no retries): a local file must exist; a tag must be in open_clip's
+    cache or its host reachable. ``tools/train.py`` can call it to report every missing
+    input at once before building anything.
+
+    Args:
+        model_name: open_clip model name.
+        pretrained: A tag of open_clip (``'openai'``), a local checkpoint path, or ``None``.
+    """
+    if pretrained is None or os.path.isfile(pretrained):
+        return None
+    tag_cfg = get_pretrained_cfg(model_name, pretrained)
+    if not tag_cfg:
+        return (f"CLIP weights: pretrained={pretrained!r} is neither an existing file nor an open_clip "
+                f'tag of {model_name} (tags: {open_clip.list_pretrained_tags_by_model(model_name)}). '
+                + _how_to_give_weights(model_name))
+    if _is_cached(tag_cfg) or _reachable():
+        return None
+    return (f"CLIP weights for {model_name} (pretrained={pretrained!r}) are not in open_clip's cache "
+            'and cannot be downloaded (no network). ' + _how_to_give_weights(model_name))
+
+
+@ROUTERS.register_module()
+class CLIPRouter(nn.Module):
+    """Frozen open_clip model that routes each image to its most similar prompt.
+
+    Args:
+        model_name: open_clip architecture (``'ViT-B-32'``, the paper's choice).
+        pretrained: open_clip tag (``'openai'``, downloaded where a network exists), a
+            local checkpoint path, or ``None`` for random weights (needs
+            ``allow_random_init=True``; tests and tiny configs only: routes are then
+            arbitrary but deterministic).
+        prompts: A prompt-set name of :data:`PROMPT_SETS` (``'set3'``, the paper's default)
+            or a list of prompts; ``num_branches == len(prompts)``.
+        allow_random_init: Permit ``pretrained=None`` (a warning is still issued).
+        model_cfg: A full open_clip model config (``embed_dim``, ``vision_cfg``,
+            ``text_cfg``) built instead of ``model_name``'s, e.g. a tiny random CLIP for
+            tests (``model_name`` is then only a label).
+        quick_gelu: QuickGELU activations; OpenAI's weights were trained with them,
+            so the default ``None`` takes it from the tag (``True`` for ``'openai'``) and
+            uses ``True`` for a local file of ``ViT-B-32`` (OpenAI's file); set ``False``
+            for a local LAION/DataComp checkpoint.
+
+    Raises:
+        RuntimeError: at build time when the weights can neither be found nor downloaded.
+    """
+
+    def __init__(self,
+                 model_name: str = 'ViT-B-32',
+                 pretrained: Optional[str] = 'openai',
+                 prompts: Union[str, Sequence[str]] = 'set3',
+                 allow_random_init: bool = False,
+                 model_cfg: Optional[dict] = None,
+                 quick_gelu: Optional[bool] = None) -> None:
+        super().__init__()
+        self.prompts = resolve_prompts(prompts)
+        self.num_branches = len(self.prompts)
+        problem = clip_weights_problem(model_name, pretrained) if model_cfg is None else None
+        if problem:
+            raise RuntimeError(problem)
+        if quick_gelu is None:
+            tag_cfg = get_pretrained_cfg(model_name, pretrained) if pretrained else {}
+            quick_gelu = tag_cfg.get('quick_gelu', False) if tag_cfg else (
+                pretrained is not None and model_name == 'ViT-B-32')
+        if quick_gelu and model_cfg is None and f'{model_name}-quickgelu' in open_clip.list_models():
+            model_name = f'{model_name}-quickgelu'  # same architecture and weights, QuickGELU activations
+        self.clip, tokenizer, mean, std, image_size = build_open_clip(
+            model_name, pretrained, allow_random_init=allow_random_init, model_cfg=model_cfg)
+        self.clip.requires_grad_(False)
+        self.image_size = (image_size, image_size)
+        self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer('std', torch.tensor(std).view(1, 3, 1, 1), persistent=False)
+        with torch.no_grad():
+            text = self.clip.encode_text(tokenizer(self.prompts), normalize=True)  # (n, D)
+        self.register_buffer('text_features', text, persistent=False)
+
+    def train(self, mode: bool = True) -> 'CLIPRouter':
+        """Keep CLIP in eval mode whatever the Runner asks (it is frozen)."""
+        super().train(mode)
+        self.clip.eval()
+        return self
+
+    def _clip_pixels(self, x: torch.Tensor) -> torch.Tensor:
+        """[0, 1] images (B, 3, H, W) -> CLIP input (B, 3, h, w), resized, cropped, normalised."""
+        height, width = x.shape[-2:]
+        scale = max(self.image_size[0] / height, self.image_size[1] / width)
+        resized = (max(self.image_size[0], round(height * scale)), max(self.image_size[1], round(width * scale)))
+        x = F.interpolate(x.float(), size=resized, mode='bicubic', align_corners=False, antialias=True)
+        top = (resized[0] - self.image_size[0]) // 2
+        left = (resized[1] - self.image_size[1]) // 2
+        x = x[..., top:top + self.image_size[0], left:left + self.image_size[1]].clamp(0, 1)
+        return (x - self.mean) / self.std
+
+    @torch.no_grad()
+    def probabilities(self, x: torch.Tensor) -> torch.Tensor:
+        """Eq. (2): softmax over prompts of the scaled image-text similarity, (B, num_branches)."""
+        image = self.clip.encode_image(self._clip_pixels(x), normalize=True)  # (B, D)
+        logits = self.clip.logit_scale.exp() * image.float() @ self.text_features.float().t()
+        return logits.softmax(dim=-1)
+
+    @torch.no_grad()
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Route of each sample, a LongTensor (B,): ``argmax`` of :meth:`probabilities`."""
+        return self.probabilities(x).argmax(dim=-1)

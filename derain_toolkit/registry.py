@@ -1,0 +1,67 @@
+"""All registries of derain-toolkit, one line per kind of part.
+
+Each registry is an mmengine child, so the mmengine ``Runner`` (with
+``default_scope='derain_toolkit'``) finds our models, datasets, transforms,
+metrics and hooks, and ``locations`` imports the modules that register them on
+first use. Parts meet only through these registries and configs.
+"""
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOOPS as MMENGINE_LOOPS
+from mmengine.registry import METRICS as MMENGINE_METRICS
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import Registry
+
+SCOPE = 'derain_toolkit'
+
+
+def build_part(cfg: dict, registry: Registry, default_args: dict | None = None):
+    """Build ``cfg`` from ``registry`` itself.
+
+    mmengine's default build switches to the registry named by the default scope
+    (``derain_toolkit``, i.e. ``MODELS``), which would hide the parts registered in the
+    child registries below; this builder looks the type up in ``registry`` (then its
+    parents) and names the registered choices when it is missing.
+    """
+    args = dict(cfg)
+    for key, value in (default_args or {}).items():
+        args.setdefault(key, value)
+    if 'type' not in args:
+        raise KeyError(f'A {registry.name} config needs a "type"; got {cfg}')
+    obj_type = args.pop('type')
+    obj_cls = registry.get(obj_type) if isinstance(obj_type, str) else obj_type
+    if obj_cls is None:
+        raise KeyError(f'{obj_type!r} is not a registered {registry.name}; registered: '
+                       f'{sorted(registry.module_dict)}. A plugin must be imported first '
+                       '(custom_imports=dict(imports=[...]) in the config).')
+    return obj_cls(**args)
+
+
+MODELS = Registry('model', parent=MMENGINE_MODELS, scope=SCOPE, locations=['derain_toolkit.models'])
+BACKBONES = Registry('backbone', parent=MODELS, scope='backbones', locations=['derain_toolkit.models.backbones'], build_func=build_part)
+ATTENTION = Registry('attention', parent=MODELS, scope='attention', locations=['derain_toolkit.models.attention'], build_func=build_part)
+FEEDFORWARDS = Registry('feedforward', parent=MODELS, scope='feedforward', locations=['derain_toolkit.models.feedforward'], build_func=build_part)
+ROUTERS = Registry('router', parent=MODELS, scope='routers', locations=['derain_toolkit.models.routers'], build_func=build_part)
+LOSSES = Registry('loss', parent=MODELS, scope='losses', locations=['derain_toolkit.models.losses'], build_func=build_part)
+GENERATORS = Registry('generator', parent=MODELS, scope='generators', locations=['derain_toolkit.models.generators'], build_func=build_part)
+DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope=SCOPE, locations=['derain_toolkit.datasets'])
+TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope=SCOPE, locations=['derain_toolkit.datasets.transforms'])
+METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE, locations=['derain_toolkit.evaluation'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope=SCOPE, locations=['derain_toolkit.engine'])
+LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope=SCOPE, locations=['derain_toolkit.engine'])
+
+PART_REGISTRIES = {
+    'models': MODELS,
+    'backbones': BACKBONES,
+    'attention': ATTENTION,
+    'feedforwards': FEEDFORWARDS,
+    'routers': ROUTERS,
+    'losses': LOSSES,
+    'generators': GENERATORS,
+    'datasets': DATASETS,
+    'transforms': TRANSFORMS,
+    'metrics': METRICS,
+    'hooks': HOOKS,
+    'loops': LOOPS,
+}

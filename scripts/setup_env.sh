@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Create .venv (if needed) and install derain-toolkit into it from this checkout.
+# torch/torchvision go first, then everything else with them pinned as constraints.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+PIP=".venv/bin/python -m pip --disable-pip-version-check -q"
+if ! .venv/bin/python -c "import torch, torchvision, sys; sys.exit(not (torch.__version__.startswith('2.14.1') and torchvision.__version__.startswith('0.29.1')))" 2>/dev/null; then
+  $PIP install "setuptools<81" wheel
+  $PIP install torch==2.14.1 torchvision==0.29.1
+fi
+$PIP install -c requirements/constraints.txt -e ".[test]" 2>&1 | grep -v "is ignored: it is neither" || true
+.venv/bin/python -c "import torch, torchvision, mmengine, open_clip, timm, cv2, derain_toolkit; print(f'derain-toolkit {derain_toolkit.__version__}: torch {torch.__version__}, torchvision {torchvision.__version__}, mmengine {mmengine.__version__}')"

@@ -1,0 +1,26 @@
+"""Install derain-toolkit: ``bash scripts/setup_env.sh`` does it in a fresh virtual environment."""
+from setuptools import find_packages, setup
+
+setup(
+    name='derain-toolkit',
+    version='0.1.0',
+    description='A plugin-based, registry-driven PyTorch toolkit for single-image deraining',
+    packages=find_packages(include=['derain_toolkit', 'derain_toolkit.*']),
+    python_requires='>=3.11',
+    install_requires=[
+        'torch==2.14.1',
+        'torchvision==0.29.1',
+        'mmengine==0.10.7',
+        'open_clip_torch>=3.0',
+        'timm>=1.0',
+        'numpy>=1.26',
+        'opencv-python>=4.8',
+        'addict>=2.4',
+        'scikit-image>=0.22',
+        'scikit-learn>=1.3',
+        'tqdm>=4.60',
+        'matplotlib>=3.7',
+        'setuptools<81',
+    ],
+    extras_require={'test': ['pytest>=7']},
+)

@@ -7,18 +7,7 @@ import numpy as np
 from derain_toolkit.datasets._rain_dataset_base import RainDatasetBase
 from derain_toolkit.datasets.layouts import discover_pairs
 from derain_toolkit.registry import DATASETS
-from derain_toolkit.utils.image_io import ImageReadError, read_image, to_float01
-
-
-def _as_rgb(image: np.ndarray, path: str) -> np.ndarray:
-    """(H, W, C) -> (H, W, 3): gray is repeated, the alpha channel of RGBA dropped."""
-    if image.shape[2] == 1:
-        return np.repeat(image, 3, axis=2)
-    if image.shape[2] == 4:
-        return image[:, :, :3]
-    if image.shape[2] != 3:
-        raise ImageReadError(path, f'expected 1, 3 or 4 channels, found {image.shape[2]}')
-    return image
+from derain_toolkit.utils.image_io import ImageReadError, read_image, to_float01, to_rgb
 
 
 @DATASETS.register_module()
@@ -68,7 +57,7 @@ class PairedRainDataset(RainDatasetBase):
         return len(self.pairs)
 
     def _read(self, path: str) -> np.ndarray:
-        return to_float01(_as_rgb(read_image(path), path))
+        return to_float01(to_rgb(read_image(path)))
 
     def load(self, index: int) -> dict:
         pair = self.pairs[index]

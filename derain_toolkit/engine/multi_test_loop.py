@@ -7,12 +7,17 @@ same metrics and returns ``{name}/{metric}`` for every set plus
 ``Average/{metric}``, the mean of the per-set values (how Table 1's "Average"
 column is computed).
 
-Config::
+Config, either named dataloaders::
 
     test_dataloader = dict(Test100=dict(batch_size=1, dataset=...), Rain100H=dict(...))
     test_evaluator = [dict(type='PSNRMetric'), dict(type='SSIMMetric')]
     test_cfg = dict(type='MultiDatasetTestLoop')
+
+or one dataloader over a ``MixedRainDataset`` (as ``configs/_base_/datasets/rain13k.py``
+writes it), which the loop splits into one dataloader per member, named by the
+member's ``name`` (or the mixed dataset's ``names``).
 """
+import copy
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Optional, Union
@@ -44,6 +49,27 @@ def format_table(metrics: Mapping[str, float], names: Sequence[str]) -> str:
     return '\n'.join(lines)
 
 
+def _split_mixed(loader_cfg: Mapping) -> tuple[list[str], list[dict]]:
+    """One dataloader config per member of the ``datasets`` list of ``loader_cfg['dataset']``."""
+    dataset = loader_cfg['dataset']
+    members = dataset.get('datasets') if isinstance(dataset, Mapping) else None
+    if not members:
+        raise ValueError('MultiDatasetTestLoop got a single dataloader config whose dataset is not a mixture '
+                         f"(no 'datasets' list in {dict(dataset) if isinstance(dataset, Mapping) else dataset}); "
+                         'give test_dataloader as {name: dataloader config}, a MixedRainDataset config, '
+                         'or use test_cfg=dict(type="TestLoop")')
+    names = dataset.get('names') or [member.get('name') for member in members]
+    if len(names) != len(members) or any(name is None for name in names):
+        raise ValueError(f'MultiDatasetTestLoop names the sets of a mixture by their `name`, got {list(names)} '
+                         f'for {len(members)} datasets; set `name` on each member or `names` on the mixture')
+    loaders = []
+    for member in members:
+        loader = copy.deepcopy(loader_cfg)
+        loader['dataset'] = copy.deepcopy(member)
+        loaders.append(loader)
+    return list(names), loaders
+
+
 @LOOPS.register_module()
 class MultiDatasetTestLoop(BaseLoop):
     """Run every named test dataloader with a fresh evaluator of the same metrics.
@@ -55,7 +81,9 @@ class MultiDatasetTestLoop(BaseLoop):
 
     Args:
         runner: The mmengine runner.
-        dataloader: ``{name: dataloader or config}``, or a list of them with ``names``.
+        dataloader: ``{name: dataloader or config}``, a list of them with ``names``,
+            or one dataloader config whose dataset has a ``datasets`` list (a
+            ``MixedRainDataset``), tested member by member.
         evaluator: Evaluator config (a list of metric configs) shared by every set,
             or a built :class:`Evaluator` reused for each set in turn.
         names: Names of the sets when ``dataloader`` is a list.
@@ -68,11 +96,9 @@ class MultiDatasetTestLoop(BaseLoop):
                  evaluator: Union[Evaluator, dict, list],
                  names: Optional[Sequence[str]] = None,
                  fp16: bool = False) -> None:
-        if isinstance(dataloader, Mapping):
-            if 'dataset' in dataloader:
-                raise ValueError('MultiDatasetTestLoop expects test_dataloader as {name: dataloader config}, '
-                                 'got a single dataloader config (it has a "dataset" key); wrap it as '
-                                 'dict(MySet=...) or use test_cfg=dict(type="TestLoop")')
+        if isinstance(dataloader, Mapping) and 'dataset' in dataloader:
+            names, loaders = _split_mixed(dataloader)
+        elif isinstance(dataloader, Mapping):
             names, loaders = list(dataloader.keys()), list(dataloader.values())
         else:
             loaders = list(dataloader)

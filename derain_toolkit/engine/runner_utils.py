@@ -11,6 +11,9 @@ import os
 
 import torch
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from derain_toolkit.registry import DATASETS, SCOPE
 
 DEVICES = ('auto', 'cpu', 'cuda')
 
@@ -58,3 +61,26 @@ def enable_amp(cfg: Config, device: str) -> None:
     optim_wrapper.type = 'AmpOptimWrapper'
     optim_wrapper.setdefault('dtype', 'float16' if device == 'cuda' else 'bfloat16')
     optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def check_datasets(cfg: Config, splits: tuple[str, ...]) -> None:
+    """Build the datasets of ``{split}_dataloader`` now, so a missing dataset fails at once.
+
+    The runner builds its model (and CLIP, for CLIP-RPN) long before its dataloaders;
+    building the datasets first surfaces a dataset's own error (e.g. the expected
+    folder layout) before any of that work. A ``test_dataloader`` given as
+    ``{name: dataloader}`` (``MultiDatasetTestLoop``) is checked set by set.
+
+    Args:
+        cfg: The full config.
+        splits: Any of ``'train'``, ``'val'``, ``'test'``; absent dataloaders are skipped.
+    """
+    init_default_scope(cfg.get('default_scope', SCOPE))
+    for split in splits:
+        loader = cfg.get(f'{split}_dataloader')
+        if not loader:
+            continue
+        loaders = [loader] if 'dataset' in loader else list(loader.values())
+        for each in loaders:
+            if isinstance(each.get('dataset'), dict):
+                DATASETS.build(each['dataset'])

@@ -1,4 +1,5 @@
 """Batch the datasets' samples for the Derainer (item format in docs/ARCHITECTURE.md)."""
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -11,7 +12,8 @@ from derain_toolkit.registry import MODELS
 class DerainDataPreprocessor(BaseDataPreprocessor):
     """Stack rainy inputs and clean targets into (B, 3, H, W) tensors on the model's device.
 
-    Input (from ``pseudo_collate``): ``dict(inputs=[(3,H,W), ...], data_samples=[dict(gt=(3,H,W), key=...), ...])``.
+    Input (from ``pseudo_collate``): ``dict(inputs=[(3,H,W), ...], data_samples=dict(gt=[(3,H,W), ...],
+    key=[...], ...))``; a list of per-sample dicts is accepted too.
     Output: ``dict(inputs=(B,3,H,W), data_samples=dict(gt=(B,3,H,W) or None, meta=[dict, ...]))``,
     where ``meta`` keeps every other field of each sample. Images in one batch must share
     a size (validation and test use batch size 1 for full images of any size).
@@ -27,6 +29,8 @@ class DerainDataPreprocessor(BaseDataPreprocessor):
                                  'crop them to one patch size (PairedRandomCrop) or use batch_size=1')
             inputs = torch.stack(list(inputs))
         samples = data.get('data_samples') or [{} for _ in range(inputs.shape[0])]
+        if isinstance(samples, Mapping):  # pseudo_collate's dict of lists -> list of dicts
+            samples = [dict(zip(samples, values)) for values in zip(*samples.values())]
         gts = [sample.get('gt') for sample in samples]
         gt = torch.stack(gts).to(inputs.dtype) if all(g is not None for g in gts) else None
         meta = [{k: v for k, v in sample.items() if k != 'gt'} for sample in samples]

@@ -131,6 +131,15 @@ def write_image(path: PathLike, array: np.ndarray) -> None:
         raise
 
 
+def to_rgb(array: np.ndarray) -> np.ndarray:
+    """``(H, W, C)`` image with ``C`` in {1, 3, 4} -> ``(H, W, 3)``: gray repeated, alpha dropped."""
+    if array.ndim != 3 or array.shape[2] not in (1, 3, 4):
+        raise ValueError(f'to_rgb expects an (H, W, C) image with C in 1, 3, 4; got shape {array.shape}')
+    if array.shape[2] == 1:
+        return np.repeat(array, 3, axis=2)
+    return array[:, :, :3]
+
+
 def to_float01(array: np.ndarray) -> np.ndarray:
     """Scale an integer image to ``float32`` in [0, 1] with a channel axis.
 

@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 import torch
-from mmengine.dataset import pseudo_collate
 from mmengine.runner import Runner
 from torch.utils.data import DataLoader
 
@@ -25,8 +24,13 @@ def _pairs(seed: int, count: int, noise: float) -> list[dict]:
     return items
 
 
+def _collate(batch: list[dict]) -> dict:
+    """The batch layout DerainDataPreprocessor reads: lists of inputs and of sample dicts."""
+    return dict(inputs=[item['inputs'] for item in batch], data_samples=[item['data_samples'] for item in batch])
+
+
 def _loader(items: list[dict]) -> DataLoader:
-    return DataLoader(items, batch_size=1, collate_fn=pseudo_collate)
+    return DataLoader(items, batch_size=1, collate_fn=_collate)
 
 
 def _reference_psnr(model, items: list[dict]) -> float:
@@ -64,8 +68,24 @@ def test_list_of_dataloaders_needs_names():
 
 
 def test_single_dataloader_config_is_rejected():
-    with pytest.raises(ValueError, match='name: dataloader'):
+    with pytest.raises(ValueError, match='not a mixture'):
         MultiDatasetTestLoop(runner=None, dataloader=dict(batch_size=1, dataset=dict(type='X')), evaluator=[])
+
+
+def test_mixed_dataset_config_is_split_into_named_sets(tmp_path):
+    """The rain13k.py layout: one loader over a MixedRainDataset becomes one loader per member."""
+    torch.manual_seed(0)
+    members = [dict(type='SyntheticRainDataset', num_samples=2, image_size=16, patterns=('light', ), seed=seed,
+                    name=name, pipeline=[dict(type='PairedToTensor')]) for seed, name in ((3, 'SetA'), (4, 'SetB'))]
+    loader = dict(batch_size=1, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
+                  collate_fn=_collate, dataset=dict(type='MixedRainDataset', datasets=members))
+    runner = Runner(model=build_model(dict(model=TINY_MODEL)), work_dir=str(tmp_path), default_scope='derain_toolkit',
+                    test_dataloader=loader, test_evaluator=[dict(type='PSNRMetric')],
+                    test_cfg=dict(type='MultiDatasetTestLoop'))
+    metrics = runner.test()
+    assert runner.test_loop.names == ['SetA', 'SetB']
+    assert [len(dl.dataset) for dl in runner.test_loop.dataloaders] == [2, 2]
+    assert set(metrics) == {'SetA/PSNR', 'SetB/PSNR', 'Average/PSNR'}
 
 
 def test_format_table_marks_missing_cells():

@@ -39,3 +39,13 @@ def test_mixed_sizes_in_a_batch_are_refused_with_advice():
     data['data_samples'].append(dict(gt=torch.rand(3, 8, 8)))
     with pytest.raises(ValueError, match='batch_size=1'):
         model.val_step(data)
+
+
+def test_pseudo_collated_batches_are_unpacked_per_sample():
+    from mmengine.dataset import pseudo_collate
+    model = derain_toolkit.build_model(TINY)
+    items = [dict(inputs=torch.rand(3, 8, 8), data_samples=dict(gt=torch.rand(3, 8, 8), key=f'k{i}'))
+             for i in range(2)]
+    outputs = model.val_step(pseudo_collate(items))
+    assert [o['key'] for o in outputs] == ['k0', 'k1']
+    assert torch.equal(outputs[1]['gt'], items[1]['data_samples']['gt'])

@@ -15,6 +15,12 @@ diagram). Choices made here, each a constructor option where it matters:
   convolution as the paper states;
 * GELU (the nonlinearity of Restormer's feed-forward) follows the
   concatenated multi-scale features;
+* Table 3 toggles the multi-scale body (MSFN or GDFN) and SA independently; its
+  row (e) is "GDFN + SA". ``mixer='gated_dconv'`` replaces the Res2Net body with
+  Restormer's gated-Dconv body (GDFN, Restormer Eq. 3: a 1x1 conv to two
+  streams, a 3x3 depth-wise conv, ``GELU(gate) * value``), with the same
+  parameter names, so ``mixer='gated_dconv', spatial_attention=False`` is
+  exactly :class:`GDFN` and with SA on it is row (e);
 * the spatial attention is CBAM's (Woo et al., Sec. 3): channel-wise mean and
   max maps, a ``sa_kernel_size`` convolution, a sigmoid gate. CBAM's batch norm
   after that convolution is left out, as restoration Transformers avoid batch
@@ -23,6 +29,7 @@ diagram). Choices made here, each a constructor option where it matters:
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from derain_toolkit.registry import FEEDFORWARDS
@@ -58,12 +65,14 @@ class SEFN(nn.Module):
     Args:
         dim: Input and output channels.
         expansion_factor: Hidden channels are ``dim * expansion_factor``, rounded
-            up to a multiple of ``scale``.
+            up to a multiple of ``scale`` for the Res2Net body (truncated to an
+            integer for the gated body, as GDFN).
         bias: Whether the convolutions have a bias.
         scale: Number of Res2Net groups (the paper uses 3).
         spatial_attention: Apply CBAM's spatial attention; ``False`` gives the
             paper's "MSFN" ablation.
         sa_kernel_size: Kernel size of the spatial-attention convolution.
+        mixer: ``'res2net'`` (SEFN/MSFN) or ``'gated_dconv'`` (GDFN's body, Table 3 row e).
     """
 
     def __init__(self,
@@ -72,17 +81,25 @@ class SEFN(nn.Module):
                  bias: bool,
                  scale: int = 3,
                  spatial_attention: bool = True,
-                 sa_kernel_size: int = 7) -> None:
+                 sa_kernel_size: int = 7,
+                 mixer: str = 'res2net') -> None:
         super().__init__()
-        if scale < 2:
-            raise ValueError(f'SEFN needs scale >= 2 Res2Net groups, got {scale}; the paper uses scale=3.')
+        self.mixer = mixer
         self.scale = scale
-        hidden = scale * math.ceil(dim * expansion_factor / scale)
-        width = hidden // scale
-        self.project_in = nn.Conv2d(dim, hidden, kernel_size=1, bias=bias)
-        self.scale_convs = nn.ModuleList(
-            nn.Conv2d(width, width, kernel_size=3, padding=1, groups=width, bias=bias) for _ in range(scale - 1))
-        self.act = nn.GELU()
+        if mixer == 'res2net':
+            if scale < 2:
+                raise ValueError(f'SEFN needs scale >= 2 Res2Net groups, got {scale}; the paper uses scale=3.')
+            hidden = scale * math.ceil(dim * expansion_factor / scale)
+            width = hidden // scale
+            self.project_in = nn.Conv2d(dim, hidden, kernel_size=1, bias=bias)
+            self.scale_convs = nn.ModuleList(
+                nn.Conv2d(width, width, kernel_size=3, padding=1, groups=width, bias=bias) for _ in range(scale - 1))
+        elif mixer == 'gated_dconv':
+            hidden = int(dim * expansion_factor)
+            self.project_in = nn.Conv2d(dim, hidden * 2, kernel_size=1, bias=bias)
+            self.dwconv = nn.Conv2d(hidden * 2, hidden * 2, kernel_size=3, padding=1, groups=hidden * 2, bias=bias)
+        else:
+            raise ValueError(f"SEFN mixer must be 'res2net' (SEFN/MSFN) or 'gated_dconv' (GDFN body), got {mixer!r}")
         self.spatial_attention = _SpatialAttention(sa_kernel_size) if spatial_attention else nn.Identity()
         self.project_out = nn.Conv2d(hidden, dim, kernel_size=1, bias=bias)
 
@@ -97,7 +114,11 @@ class SEFN(nn.Module):
         return torch.cat(outs, dim=1)  # (B, hidden, H, W)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.project_in(x)  # (B, hidden, H, W)
-        x = self.act(self.multi_scale(x))
+        x = self.project_in(x)  # (B, hidden, H, W), or (B, 2 * hidden, H, W) for the gated body
+        if self.mixer == 'res2net':
+            x = F.gelu(self.multi_scale(x))
+        else:
+            gate, value = self.dwconv(x).chunk(2, dim=1)  # 2 x (B, hidden, H, W)
+            x = F.gelu(gate) * value
         x = self.spatial_attention(x)
         return self.project_out(x)  # (B, dim, H, W)

@@ -197,7 +197,7 @@ class IRSDEGenerator(nn.Module):
             gt: Clean images x0 (B, 3, H, W).
 
         Returns:
-            ``dict(pred=mean reverse step, target=x*_{t−1}, noise_pred, t)``.
+            ``dict(pred=mean reverse step from the predicted score, target=x*_{t−1})``.
         """
         batch = inputs.shape[0]
         t = torch.randint(1, self.num_steps + 1, (batch,), device=inputs.device)
@@ -206,7 +206,7 @@ class IRSDEGenerator(nn.Module):
         score = self.score_from_noise(noise_pred, t)
         pred = self.reverse_step(x_t, inputs, score, t, t - 1)
         target = self.optimal_previous(x_t, gt, inputs, t)
-        return dict(pred=pred, target=target, noise_pred=noise_pred, t=t)
+        return dict(pred=pred, target=target)
 
     @torch.no_grad()
     def sample(self, network: nn.Module, inputs: torch.Tensor) -> dict[str, Any]:

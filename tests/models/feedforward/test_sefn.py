@@ -3,6 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from derain_toolkit.models.feedforward.gdfn import GDFN
 from derain_toolkit.models.feedforward.sefn import SEFN
 from derain_toolkit.registry import FEEDFORWARDS
 
@@ -49,9 +50,22 @@ def test_spatial_attention_is_cbam_gate():
     torch.testing.assert_close(module.spatial_attention(feat), feat * gate)
 
 
-def test_gradients_reach_every_parameter():
+def test_gated_mixer_without_sa_is_gdfn_and_with_sa_is_table3_row_e():
     torch.manual_seed(0)
-    module = SEFN(8, expansion_factor=2, bias=True)
+    gdfn = GDFN(8, expansion_factor=2.66, bias=True)
+    plain = SEFN(8, expansion_factor=2.66, bias=True, mixer='gated_dconv', spatial_attention=False)
+    plain.load_state_dict(gdfn.state_dict())  # strict: same names and shapes
+    with_sa = SEFN(8, expansion_factor=2.66, bias=True, mixer='gated_dconv', spatial_attention=True)
+    with_sa.load_state_dict(gdfn.state_dict(), strict=False)
+    x = torch.randn(2, 8, 6, 6)
+    torch.testing.assert_close(plain(x), gdfn(x))
+    assert not torch.allclose(with_sa(x), gdfn(x), atol=1e-5)
+
+
+@pytest.mark.parametrize('mixer', ['res2net', 'gated_dconv'])
+def test_gradients_reach_every_parameter(mixer):
+    torch.manual_seed(0)
+    module = SEFN(8, expansion_factor=2, bias=True, mixer=mixer)
     module(torch.randn(2, 8, 8, 8)).square().mean().backward()
     for name, param in module.named_parameters():
         assert param.grad is not None and param.grad.abs().sum() > 0, name
@@ -62,3 +76,5 @@ def test_invalid_options_raise():
         SEFN(8, 2, False, scale=1)
     with pytest.raises(ValueError):
         SEFN(8, 2, False, sa_kernel_size=4)
+    with pytest.raises(ValueError):
+        SEFN(8, 2, False, mixer='mlp')

@@ -1,0 +1,9 @@
+# CLIP-RPN trained and tested on Rain800 alone (Table 3, Rain800 column), recipe of Sec. 4.2 as
+# in clip_rpn_mixed.py. Mixed precision: add --amp to tools/train.py.
+_base_ = [
+    '_base_/models/clip_rpn.py',
+    '_base_/datasets/rain800.py',
+    '_base_/schedules/adamw_warmup_cosine_300e.py',
+    '_base_/default_runtime.py',
+]
+train_dataloader = dict(batch_size=8, sampler=dict(type='DefaultSampler', shuffle=True))

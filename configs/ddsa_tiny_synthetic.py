@@ -1,0 +1,16 @@
+# DDSA at toy size on the embedded synthetic rain, for CPU: the same blocks (DDSA attention
+# with both branches, SEFN with SA) in a 3-level U-Net of width 8, 64x64 training renders,
+# the tiny_cpu schedule (200 iterations).
+#   python tools/train.py configs/ddsa_tiny_synthetic.py --device cpu
+_base_ = [
+    '_base_/models/ddsa.py',
+    '_base_/datasets/synthetic.py',
+    '_base_/schedules/tiny_cpu.py',
+    '_base_/default_runtime.py',
+]
+
+model = dict(backbone=dict(dim=8, num_blocks=(1, 1, 2), heads=(1, 2, 4), num_refinement_blocks=1))
+train_dataloader = dict(batch_size=4, num_workers=0, dataset=dict(image_size=64))
+val_dataloader = dict(num_workers=0)
+test_dataloader = dict(num_workers=0)
+default_hooks = dict(logger=dict(interval=20))

@@ -1,0 +1,23 @@
+# Table I/II row "IR-SDE with DA-CLIP": the IR-SDE U-Net guided by DA-CLIP (Sec. V-B):
+# the content embedding of the rainy input enters the deepest U-Net level and the middle
+# block by cross-attention, the degradation embedding weights a learned prompt added to
+# the time embedding. λ = 50/255 and the optimiser/schedule follow the official DA-CLIP
+# option (daclip-sde/train.yml): AdamW lr 2e-4, betas (0.9, 0.99), cosine to 1e-6 over
+# 700k iterations (the official batch is 16 crops of 256; here the Rain100H dataset crop).
+# DA-CLIP = frozen ViT-B-32 CLIP ('openai' weights, or a local file: set
+# model.generator.daclip.pretrained='/path/to/ViT-B-32.bin') + a controller trained with
+#   python tools/train_daclip.py ... --out work_dirs/daclip/controller.pth
+# then set model.generator.daclip.controller_checkpoint to that file.
+_base_ = ['./irsde_rain100h.py']
+
+model = dict(
+    backbone=dict(embed_dim=512, content_cross_attention=True, degradation_prompt=True),
+    generator=dict(
+        stationary_std=50 / 255,
+        daclip=dict(type='DACLIP', clip_model='ViT-B-32', pretrained='openai', controller_checkpoint=None)))
+
+optim_wrapper = dict(_delete_=True, type='OptimWrapper',
+                     optimizer=dict(type='AdamW', lr=2e-4, betas=(0.9, 0.99)))
+param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=700000, eta_min=1e-6, by_epoch=False, begin=0, end=700000),
+]

@@ -1,0 +1,18 @@
+# IR-SDE with DA-CLIP guidance on CPU: the tiny IR-SDE config plus a tiny, randomly
+# initialised open_clip ViT (built offline from a model_cfg; allow_random_init=True) with
+# its zero-initialised controller, content cross-attention and the degradation prompt.
+# This checks the wiring end to end; real guidance needs CLIP weights and a trained
+# controller (see irsde_daclip_rain100h.py).
+_base_ = ['./irsde_tiny_synthetic.py']
+
+tiny_clip = dict(
+    embed_dim=16,
+    vision_cfg=dict(image_size=32, layers=2, width=32, patch_size=8, head_width=16),
+    text_cfg=dict(context_length=16, vocab_size=49408, width=16, heads=2, layers=1))
+
+model = dict(
+    backbone=dict(embed_dim=16, content_cross_attention=True, degradation_prompt=True),
+    generator=dict(
+        stationary_std=50 / 255,
+        daclip=dict(type='DACLIP', clip_model='tiny-vit', pretrained=None, allow_random_init=True,
+                    model_cfg=tiny_clip, warn_untrained=False)))

@@ -1,0 +1,376 @@
+"""Derain images of any size, bit depth and channel layout, whole or in blended tiles.
+
+Used by ``tools/derain.py`` and by users' scripts::
+
+    model = load_model('configs/restormer_rain13k.py', 'iter_300000.pth', device='auto')
+    derained = derain_image(model, read_image('rainy.png'))   # same dtype and channels
+
+Images (NumPy, ``H x W`` or ``H x W x C``):
+    * ``uint8`` and ``uint16`` are scaled to float32 in [0, 1] (float32 keeps all 16 bits)
+      and written back at their own depth; floats are taken as [0, 1] and returned in
+      their own float dtype.
+    * Grayscale (``H x W`` or ``H x W x 1``) is replicated to three channels for the
+      network, and the three derained channels are averaged back into one.
+    * RGBA: the RGB channels are derained, the alpha channel is returned untouched.
+
+Sizes: the network pads to its own multiple and crops back (``RestormerUNet``), so any
+size works. Large images are split into tiles of ``tile`` pixels overlapping by
+``tile_overlap``; each tile is weighted by a raised-cosine ramp over the overlap on
+every side that has a neighbour (weight 1 elsewhere) and the weighted sum is divided
+by the summed weights, so there are no seams. Tiled output is not bit-identical to the
+whole-image output: a tile sees less context (the receptive field of a U-Net, and MDTA's
+channel attention pools statistics over the whole input), so the overlap should be
+generous; ``benchmarks/tiling.py`` measures the difference.
+
+Automatic tiling (``tile=None``): the memory one forward needs is estimated from the
+image size with a per-pixel cost measured once per model on a small probe (on CUDA the
+allocator's peak; on CPU four times the largest layer output, a bound on the live
+tensors of a Restormer block plus its skip connection), and compared with half the free
+device memory (CUDA) or half of ``MemAvailable`` (CPU). If the whole image still runs
+out of memory, the run is retried with tiles of half the size, down to
+:data:`MIN_AUTO_TILE`.
+
+Speed: every forward runs under ``torch.inference_mode()``; with ``channels_last=True``
+(default) the model and input use the channels-last memory format, which changes only
+the memory layout (the same operations, equal up to float rounding). ``precision``
+``'bf16'`` (CPU or CUDA) or ``'fp16'`` (CUDA) runs under autocast, which is not exact:
+``benchmarks/official_restormer.py`` reports its PSNR change.
+"""
+import contextlib
+import math
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from derain_toolkit.build import ConfigLike, build_model
+from derain_toolkit.engine.safe_checkpoint import load_local_checkpoint
+from derain_toolkit.utils.image_io import from_float01, to_float01
+
+PRECISIONS = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
+MIN_AUTO_TILE = 128
+_PROBE_SIZE = 64
+_CPU_LIVE_FACTOR = 4.0
+_MEMORY_FRACTION = 0.5
+_STRIP_PREFIXES = ('module.', 'backbone.')
+
+
+@dataclass
+class DerainResult:
+    """Output of :func:`derain`.
+
+    Attributes:
+        image: The derained image, same shape and dtype as the input.
+        mask: The finest predicted rain mask, ``H x W`` float32 in [0, 1], or ``None`` when
+            the model predicts none (only CLIP-RPN with MGCA does).
+    """
+
+    image: np.ndarray
+    mask: Optional[np.ndarray]
+
+
+def resolve_device(device: Union[str, torch.device, None] = 'auto') -> torch.device:
+    """``'auto'``/``None`` is CUDA when available, else CPU; anything else is taken as given."""
+    if device is None or str(device) == 'auto':
+        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    device = torch.device(device)
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        raise RuntimeError(f'device {device} was requested but CUDA is not available here; use --device cpu')
+    return device
+
+
+def _match_state_dict(state: dict[str, torch.Tensor], expected: set[str]) -> dict[str, torch.Tensor]:
+    """Strip a ``module.`` (DDP) prefix, and add or strip a ``backbone.`` prefix, to fit ``expected``."""
+    if set(state) <= expected:
+        return state
+    for prefix in _STRIP_PREFIXES:
+        if all(key.startswith(prefix) for key in state):
+            stripped = {key[len(prefix):]: value for key, value in state.items()}
+            return _match_state_dict(stripped, expected)
+    with_backbone = {f'backbone.{key}': value for key, value in state.items()}
+    if set(with_backbone) <= expected:
+        return with_backbone
+    return state
+
+
+def load_model(config: ConfigLike, checkpoint: Union[str, os.PathLike],
+               device: Union[str, torch.device, None] = 'auto') -> nn.Module:
+    """Build the model of ``config``, load the weights of ``checkpoint`` and set eval mode.
+
+    Args:
+        config: Config path, Config or dict (see :func:`derain_toolkit.build_model`).
+        checkpoint: An mmengine checkpoint (``dict(meta=..., state_dict=...)``, as written by
+            ``tools/train.py``) or a bare state dict. ``module.`` prefixes (DDP) are
+            stripped; a state dict of the bare network (no ``backbone.`` prefix) also loads.
+        device: ``'auto'`` (CUDA if available, else CPU), ``'cpu'``, ``'cuda'``, ``'cuda:1'``...
+
+    Raises:
+        FileNotFoundError: ``checkpoint`` is not a file.
+        ValueError: The file is not a checkpoint, or its weights do not fit the model.
+    """
+    checkpoint = os.fspath(checkpoint)
+    model = build_model(config)
+    try:
+        content = load_local_checkpoint(checkpoint, map_location='cpu')
+    except FileNotFoundError:
+        raise
+    except Exception as error:
+        raise ValueError(f"Checkpoint '{checkpoint}' cannot be loaded ({type(error).__name__}: {error}); "
+                         'expected a .pth file written by tools/train.py') from error
+    state = content.get('state_dict', content) if isinstance(content, dict) else None
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError(f"Checkpoint '{checkpoint}' holds no state dict of tensors (found "
+                         f'{type(content).__name__}); expected dict(meta=..., state_dict=...) from tools/train.py')
+    expected = set(model.state_dict())
+    state = _match_state_dict(state, expected)
+    missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
+    if missing or unexpected:
+        raise ValueError(f"Checkpoint '{checkpoint}' does not fit the model of the config: "
+                         f'{len(missing)} missing keys (e.g. {missing[:3]}), {len(unexpected)} unexpected keys '
+                         f'(e.g. {unexpected[:3]}); check that the config is the one the checkpoint was trained with')
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        raise ValueError(f"Checkpoint '{checkpoint}' does not fit the model of the config: {error}") from error
+    return model.to(resolve_device(device)).eval()
+
+
+def _run_network(model: nn.Module, x: torch.Tensor) -> dict[str, Any]:
+    """Outputs of a ``Derainer`` (through its generator) or of a bare network, as a dict with ``pred``."""
+    if hasattr(model, 'generator') and hasattr(model, 'backbone'):
+        return model.generator.sample(model.backbone, x)
+    out = model(x)
+    return dict(out) if isinstance(out, dict) else {'pred': out}
+
+
+def _finest_mask(masks: Any, size: tuple[int, int]) -> Optional[torch.Tensor]:
+    """The highest-resolution mask of a list of (B, 1, h_l, w_l), upsampled to ``size``.
+
+    Masks are at the padded resolution of their level (CLIP-RPN): the mask is upsampled
+    by the whole stride of its level and the padding cropped off.
+    """
+    if not isinstance(masks, (list, tuple)) or not masks:
+        return None
+    mask = max(masks, key=lambda m: m.shape[-2] * m.shape[-1]).float()
+    stride = max(math.ceil(size[0] / mask.shape[-2]), math.ceil(size[1] / mask.shape[-1]))
+    if stride > 1:
+        mask = F.interpolate(mask, scale_factor=stride, mode='bilinear', align_corners=False)
+    return mask[..., :size[0], :size[1]]  # (B, 1, H, W)
+
+
+def _forward(model: nn.Module, x: torch.Tensor, precision: str) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+    """One forward on ``x`` (1, 3, h, w): the prediction (1, 3, h, w) and the mask (1, 1, h, w) or None."""
+    dtype = PRECISIONS[precision]
+    autocast = (torch.autocast(device_type=x.device.type, dtype=dtype) if dtype is not None
+                else contextlib.nullcontext())
+    with torch.inference_mode(), autocast:
+        outputs = _run_network(model, x)
+    pred = outputs['pred'].float().clamp(0, 1)
+    return pred, _finest_mask(outputs.get('masks'), tuple(x.shape[-2:]))
+
+
+def _ramp(length: int, overlap: int, ramp_start: bool, ramp_end: bool) -> torch.Tensor:
+    """1-D blending window: raised-cosine ramps of ``overlap`` samples on the chosen ends, 1 between."""
+    window = torch.ones(length)
+    overlap = min(overlap, length // 2)
+    if overlap > 0:
+        rise = torch.sin(0.5 * math.pi * (torch.arange(overlap) + 0.5) / overlap)**2  # in (0, 1)
+        if ramp_start:
+            window[:overlap] = rise
+        if ramp_end:
+            window[-overlap:] = rise.flip(0)
+    return window
+
+
+def _tile_starts(length: int, tile: int, overlap: int) -> list[int]:
+    """Tile origins along one axis: a stride of ``tile - overlap``, the last tile flush with the end."""
+    if length <= tile:
+        return [0]
+    starts = list(range(0, length - tile, tile - overlap))
+    return starts + [length - tile]
+
+
+def _forward_tiled(model: nn.Module, x: torch.Tensor, tile: int, overlap: int,
+                   precision: str) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+    """Blend the forwards of overlapping tiles of ``x`` (1, 3, H, W); accumulators stay on the CPU."""
+    height, width = x.shape[-2:]
+    rows, cols = _tile_starts(height, tile, overlap), _tile_starts(width, tile, overlap)
+    pred_sum = torch.zeros(1, 3, height, width)
+    mask_sum: Optional[torch.Tensor] = None
+    weight_sum = torch.zeros(1, 1, height, width)
+    for top in rows:
+        for left in cols:
+            h, w = min(tile, height), min(tile, width)
+            pred, mask = _forward(model, x[..., top:top + h, left:left + w], precision)
+            weight = (_ramp(h, overlap, top > 0, top + h < height)[:, None]
+                      * _ramp(w, overlap, left > 0, left + w < width)[None, :])  # (h, w)
+            pred_sum[..., top:top + h, left:left + w] += pred.cpu() * weight
+            if mask is not None:
+                mask_sum = torch.zeros(1, 1, height, width) if mask_sum is None else mask_sum
+                mask_sum[..., top:top + h, left:left + w] += mask.cpu() * weight
+            weight_sum[..., top:top + h, left:left + w] += weight
+    return pred_sum / weight_sum, None if mask_sum is None else mask_sum / weight_sum
+
+
+def _is_out_of_memory(error: BaseException) -> bool:
+    """CUDA raises ``torch.OutOfMemoryError``; the CPU allocator a ``RuntimeError`` saying so."""
+    return isinstance(error, torch.OutOfMemoryError) or (
+        isinstance(error, RuntimeError) and re.search(r"can't allocate memory|not enough memory", str(error)) is not None)
+
+
+def _available_bytes(device: torch.device) -> float:
+    """Free memory on ``device``: CUDA's free memory, or ``MemAvailable`` of ``/proc/meminfo`` on the CPU."""
+    if device.type == 'cuda':
+        return float(torch.cuda.mem_get_info(device)[0])
+    try:
+        with open('/proc/meminfo') as meminfo:
+            for line in meminfo:
+                if line.startswith('MemAvailable:'):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return float(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_AVPHYS_PAGES'))
+
+
+def _bytes_per_pixel(model: nn.Module, device: torch.device, precision: str) -> float:
+    """Forward memory per input pixel, measured once per model and precision on a small probe."""
+    cache = model.__dict__.setdefault('_derain_bytes_per_pixel', {})
+    key = (str(device), precision)
+    if key in cache:
+        return cache[key]
+    probe = torch.rand(1, 3, _PROBE_SIZE, _PROBE_SIZE, device=device)
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+        base = torch.cuda.memory_allocated(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        _forward(model, probe, precision)
+        peak = torch.cuda.max_memory_allocated(device) - base
+    else:
+        largest = [0]
+
+        def record(_module, _inputs, output):
+            if isinstance(output, torch.Tensor):
+                largest[0] = max(largest[0], output.numel() * output.element_size())
+
+        handles = [m.register_forward_hook(record) for m in model.modules() if not list(m.children())]
+        try:
+            _forward(model, probe, precision)
+        finally:
+            for handle in handles:
+                handle.remove()
+        peak = _CPU_LIVE_FACTOR * largest[0]
+    cache[key] = peak / _PROBE_SIZE**2
+    return cache[key]
+
+
+def choose_tile(model: nn.Module, height: int, width: int, device: torch.device,
+                precision: str = 'fp32') -> Optional[int]:
+    """Tile size for :func:`derain` with ``tile=None``: ``None`` when the whole image fits.
+
+    The whole image fits when its estimated forward memory (per-pixel cost times the
+    pixels, see the module docstring) is at most half the free memory; otherwise the
+    largest multiple of 64 whose square fits (at least :data:`MIN_AUTO_TILE`).
+    """
+    budget = _MEMORY_FRACTION * _available_bytes(device)
+    per_pixel = _bytes_per_pixel(model, device, precision)
+    if per_pixel * height * width <= budget:
+        return None
+    side = int(math.sqrt(budget / per_pixel)) // 64 * 64
+    return max(side, MIN_AUTO_TILE)
+
+
+def _to_network_input(image: np.ndarray) -> tuple[torch.Tensor, Optional[np.ndarray]]:
+    """(1, 3, H, W) float32 in [0, 1] and the alpha channel (or None) of an H x W (x C) image."""
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)):
+        raise ValueError(f'derain expects an H x W or H x W x C image with C in 1, 3, 4; got shape {image.shape}')
+    if not (np.issubdtype(image.dtype, np.floating) or image.dtype in (np.uint8, np.uint16)):
+        raise ValueError(f'derain expects uint8, uint16 or float images; got {image.dtype} (convert it first)')
+    rgb = to_float01(image)  # (H, W, C)
+    alpha = image[:, :, 3] if image.ndim == 3 and image.shape[2] == 4 else None
+    rgb = np.repeat(rgb, 3, axis=2) if rgb.shape[2] == 1 else rgb[:, :, :3]
+    return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None], alpha
+
+
+def _from_network_output(pred: torch.Tensor, like: np.ndarray, alpha: Optional[np.ndarray]) -> np.ndarray:
+    """An image shaped and typed like ``like`` from ``pred`` (1, 3, H, W) in [0, 1]."""
+    rgb = pred[0].permute(1, 2, 0).numpy()  # (H, W, 3)
+    if like.ndim == 2 or like.shape[2] == 1:
+        rgb = rgb.mean(axis=2, keepdims=like.ndim == 3)
+    out = from_float01(rgb, like.dtype) if like.dtype in (np.uint8, np.uint16) else rgb.astype(like.dtype)
+    return np.concatenate([out, alpha[:, :, None]], axis=2) if alpha is not None else out
+
+
+def derain(model: nn.Module,
+           image: np.ndarray,
+           tile: Optional[int] = None,
+           tile_overlap: int = 32,
+           precision: str = 'fp32',
+           device: Union[str, torch.device, None] = None,
+           channels_last: bool = True) -> DerainResult:
+    """Derain one image; the image and (when the model predicts one) its rain mask.
+
+    Args:
+        model: A ``Derainer`` (run through its generator) or a bare network returning the
+            prediction or a dict with ``'pred'`` (and optionally ``'masks'``). Put it in eval mode.
+        image: ``H x W`` or ``H x W x C`` (C in 1, 3, 4), ``uint8``, ``uint16`` or float in [0, 1].
+        tile: Tile side in pixels; ``None`` chooses automatically (whole image when it fits
+            in memory, see :func:`choose_tile`); ``0`` forces the whole image.
+        tile_overlap: Pixels shared by neighbouring tiles, blended with raised-cosine ramps.
+        precision: ``'fp32'`` (exact), ``'bf16'`` (autocast, CPU or CUDA) or ``'fp16'`` (CUDA only).
+        device: Where to run; ``None`` keeps the model's device, ``'auto'`` picks CUDA if
+            available. The model is moved there.
+        channels_last: Run in the channels-last memory format (converts the model's
+            parameters in place; same results up to float rounding).
+
+    Returns:
+        :class:`DerainResult` with the image in the input's shape and dtype.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f'precision must be one of {sorted(PRECISIONS)}, got {precision!r}')
+    device = next(model.parameters()).device if device is None else resolve_device(device)
+    if precision == 'fp16' and device.type != 'cuda':
+        raise ValueError('precision fp16 needs a CUDA device; on the CPU use --precision bf16')
+    if tile is not None and tile > 0 and not 0 <= tile_overlap < tile:
+        raise ValueError(f'tile_overlap must be in [0, tile) = [0, {tile}), got {tile_overlap}')
+    model.to(device)
+    x, alpha = _to_network_input(np.asarray(image))
+    x = x.to(device)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    height, width = x.shape[-2:]
+    automatic = tile is None
+    if automatic:
+        tile = choose_tile(model, height, width, device, precision)
+    while True:
+        try:
+            if tile and (tile < height or tile < width):
+                overlap = tile_overlap if tile_overlap < tile else tile // 2
+                pred, mask = _forward_tiled(model, x, tile, overlap, precision)
+            else:
+                pred, mask = (t if t is None else t.cpu() for t in _forward(model, x, precision))
+            break
+        except (RuntimeError, torch.OutOfMemoryError) as error:
+            next_tile = (tile or max(height, width)) // 2
+            if not (automatic and _is_out_of_memory(error) and next_tile >= MIN_AUTO_TILE):
+                raise
+            if device.type == 'cuda':
+                torch.cuda.empty_cache()
+            tile = next_tile
+    return DerainResult(image=_from_network_output(pred, np.asarray(image), alpha),
+                        mask=None if mask is None else mask[0, 0].numpy())
+
+
+def derain_image(model: nn.Module,
+                 image: np.ndarray,
+                 tile: Optional[int] = None,
+                 tile_overlap: int = 32,
+                 precision: str = 'fp32',
+                 device: Union[str, torch.device, None] = None) -> np.ndarray:
+    """The derained image of :func:`derain` (same shape and dtype as ``image``); see there for the arguments."""
+    return derain(model, image, tile=tile, tile_overlap=tile_overlap, precision=precision, device=device).image

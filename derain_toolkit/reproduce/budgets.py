@@ -1,0 +1,210 @@
+"""Named compute budgets: config overrides that scale a table row down to what a machine can run.
+
+A budget changes a row's config in three places, and nowhere else:
+
+* **schedule**: an iteration-based loop of ``max_iters`` iterations (epoch-based
+  schedules become iteration-based), the config's optimiser kept but in plain fp32
+  (``OptimWrapper``), the LR schedule replaced by a constant LR, no validation during
+  training (the row is scored once, by the test run), one checkpoint at the end
+  (Fig. 7/8's DLS schedule still spans the whole run: τ/T reaches 1);
+* **data** (``synthetic=True``): every train/test dataset replaced by
+  ``SyntheticRainDataset`` renders (see :data:`SYNTHETIC_PATTERNS` for which rain
+  patterns stand in for which benchmark), ``patch_size`` pixels square, workers 0;
+  each column dataset of the table gets its own test set, run by
+  ``MultiDatasetTestLoop`` (so every column is measured);
+* **model width** (``shrink_model=True``): the per-part overrides of
+  :func:`shrink_part` (U-Net width 8, one block per level, a tiny random CLIP in place
+  of a pretrained one, few diffusion steps).
+
+``paper`` changes nothing: the config as written, real data, the paper's schedule.
+"""
+import copy
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from mmengine.config import Config
+
+#: Rain patterns of the synthetic test set standing in for each benchmark (by how the
+#: benchmark was made: Rain100L light streaks, Rain100H heavy, Rain800 mostly moderate);
+#: any other name (Mixed, Rain13K, Test100, ...) gets all three patterns.
+SYNTHETIC_PATTERNS = {
+    'Rain100L': ('light',),
+    'Rain100H': ('heavy',),
+    'Rain800': ('moderate',),
+}
+_ALL_PATTERNS = ('light', 'moderate', 'heavy')
+
+#: A tiny open_clip ViT (random weights) used wherever a budget shrinks a CLIP model:
+#: one transformer layer of width 32 on 32x32 inputs, 16-d embeddings.
+TINY_CLIP = dict(
+    embed_dim=16,
+    vision_cfg=dict(image_size=32, layers=1, width=32, head_width=16, patch_size=16),
+    text_cfg=dict(context_length=77, vocab_size=49408, width=32, heads=2, layers=1))
+
+#: Metrics a budget with synthetic data leaves out: they need weights that cannot be had offline.
+_METRICS_NEEDING_WEIGHTS = ('LPIPSMetric',)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A named set of overrides (``None`` fields leave the config as it is).
+
+    Attributes:
+        name: Name on the command line and in the table title.
+        summary: One line for the table title.
+        max_iters: Training iterations.
+        batch_size: Training batch size.
+        patch_size: Side of the synthetic training and test images.
+        num_train: Synthetic training pairs.
+        num_test: Synthetic test pairs per column dataset.
+        synthetic: Replace the datasets by synthetic rain.
+        shrink_model: Apply :func:`shrink_part` to the model.
+        comparable: Whether the numbers may be compared with the paper's.
+    """
+
+    name: str
+    summary: str
+    max_iters: Optional[int] = None
+    batch_size: Optional[int] = None
+    patch_size: Optional[int] = None
+    num_train: int = 0
+    num_test: int = 0
+    synthetic: bool = False
+    shrink_model: bool = False
+    comparable: bool = True
+
+    def describe(self) -> str:
+        """The title suffix, e.g. ``smoke (synthetic data, 4 iterations; not comparable to the paper)``."""
+        if self.comparable:
+            return f'{self.name} ({self.summary})'
+        return f'{self.name} ({self.summary}; not comparable to the paper)'
+
+
+BUDGETS = {
+    'smoke': Budget('smoke', 'synthetic data, 4 iterations, 32x32 patches, width 8, tiny random CLIP',
+                    max_iters=4, batch_size=2, patch_size=32, num_train=8, num_test=2,
+                    synthetic=True, shrink_model=True, comparable=False),
+    'small': Budget('small', 'synthetic data, 300 iterations, 64x64 patches, width 8, tiny random CLIP',
+                    max_iters=300, batch_size=4, patch_size=64, num_train=200, num_test=10,
+                    synthetic=True, shrink_model=True, comparable=False),
+    'paper': Budget('paper', 'the configs as written: real data, the papers\' schedules'),
+}
+
+
+def get_budget(name: str) -> Budget:
+    """The budget called ``name``."""
+    if name not in BUDGETS:
+        raise KeyError(f'Unknown budget {name!r}; expected one of {sorted(BUDGETS)}')
+    return BUDGETS[name]
+
+
+def _one_per_level(values: Any, value: int = 1) -> tuple:
+    return tuple(value for _ in values)
+
+
+def shrink_part(part: dict) -> None:
+    """Shrink one model part config in place, by its registered ``type``.
+
+    * ``RestormerUNet`` (Restormer, DDSA, CLIP-RPN's shared U-Net): ``dim=8``, one block
+      per level (the number of levels is kept), at most one refinement block, at most
+      2 heads per level (the attention and feed-forward types are kept: ablations survive).
+    * ``CLIPRPN``: no route cache (it names files of the real data), mask heads of width 4.
+    * ``CLIPRouter``: :data:`TINY_CLIP` with random weights (``pretrained=None``,
+      ``allow_random_init=True``): routes are arbitrary but fixed; prompts kept.
+    * ``ConditionalUNet`` (IR-SDE): ``nf=8``, 1 head of 8 channels, ``embed_dim`` that of
+      :data:`TINY_CLIP` (it must match the DA-CLIP embeddings).
+    * ``IRSDEGenerator``: 10 diffusion steps, all used for sampling, no progress bar.
+    * ``DACLIP``: :data:`TINY_CLIP` with random weights, no controller checkpoint.
+    """
+    kind = part.get('type')
+    if kind == 'RestormerUNet':
+        part['dim'] = 8
+        part['num_blocks'] = _one_per_level(part.get('num_blocks', (4, 6, 6, 8)))
+        part['num_refinement_blocks'] = min(1, part.get('num_refinement_blocks', 4))
+        part['heads'] = tuple(min(2, h) for h in part.get('heads', (1, 2, 4, 8)))
+        if part.get('refinement_heads') is not None:
+            part['refinement_heads'] = min(2, part['refinement_heads'])
+    elif kind == 'CLIPRPN':
+        part['route_cache'] = None
+        part['mask_hidden_channels'] = 4
+    elif kind == 'CLIPRouter':
+        part.update(pretrained=None, allow_random_init=True, model_cfg=copy.deepcopy(TINY_CLIP))
+    elif kind == 'ConditionalUNet':
+        part.update(nf=8, heads=1, dim_head=8, embed_dim=TINY_CLIP['embed_dim'])
+    elif kind == 'IRSDEGenerator':
+        part.update(num_steps=10, sample_steps=10, progress_bar=False)
+    elif kind == 'DACLIP':
+        part.update(pretrained=None, allow_random_init=True, model_cfg=copy.deepcopy(TINY_CLIP),
+                    controller_checkpoint=None, warn_untrained=False)
+
+
+def _walk(node: Any, visit) -> None:
+    """Call ``visit`` on every dict with a ``type`` in a nested config, parents first."""
+    if isinstance(node, dict):
+        if 'type' in node:
+            visit(node)
+        for value in node.values():
+            _walk(value, visit)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _walk(value, visit)
+
+
+def _synthetic_loader(name: str, budget: Budget, seed: int, train: bool) -> dict:
+    pipeline = [dict(type='PairedRandomFlip', horizontal_prob=0.5, vertical_prob=0.5)] if train else []
+    pipeline.append(dict(type='PairedToTensor'))
+    sampler = dict(type='InfiniteSampler', shuffle=True) if train else dict(type='DefaultSampler', shuffle=False)
+    return dict(
+        batch_size=budget.batch_size if train else 1,
+        num_workers=0,
+        persistent_workers=False,
+        sampler=sampler,
+        collate_fn=dict(type='pseudo_collate'),
+        dataset=dict(type='SyntheticRainDataset', name=name, seed=seed,
+                     num_samples=budget.num_train if train else budget.num_test,
+                     image_size=budget.patch_size,
+                     patterns=SYNTHETIC_PATTERNS.get(name, _ALL_PATTERNS), pipeline=pipeline))
+
+
+def _test_evaluator(cfg: Config) -> list:
+    evaluator = cfg.get('test_evaluator') or cfg.get('val_evaluator') or [dict(type='PSNRMetric'),
+                                                                          dict(type='SSIMMetric')]
+    metrics = evaluator if isinstance(evaluator, (list, tuple)) else [evaluator]
+    return [copy.deepcopy(m) for m in metrics if m.get('type') not in _METRICS_NEEDING_WEIGHTS]
+
+
+def apply_budget(cfg: Config, budget: Budget, test_sets: list[str], train_set: str) -> Config:
+    """Apply ``budget`` to a row's config, in place; return it.
+
+    Args:
+        cfg: The row's full config.
+        budget: The budget.
+        test_sets: The table's column datasets this run is scored on (synthetic test sets
+            are made under these names).
+        train_set: Name of the synthetic training set (its rain patterns follow
+            :data:`SYNTHETIC_PATTERNS`: a Rain100H row trains on heavy rain).
+    """
+    if budget.shrink_model:
+        _walk(cfg.model, shrink_part)
+    if budget.max_iters is not None:
+        cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=budget.max_iters,
+                             val_interval=budget.max_iters + 1)
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+        cfg.param_scheduler = None
+        for amp_only in ('dtype', 'loss_scale'):
+            cfg.optim_wrapper.pop(amp_only, None)
+        cfg.optim_wrapper.type = 'OptimWrapper'
+        hooks = cfg.get('default_hooks', {})
+        if 'checkpoint' in hooks:
+            hooks.checkpoint.update(interval=budget.max_iters, save_best=None, max_keep_ckpts=1)
+        if 'logger' in hooks:
+            hooks.logger.interval = max(1, budget.max_iters // 2)
+    if budget.synthetic:
+        cfg.train_dataloader = _synthetic_loader(train_set, budget, seed=0, train=True)
+        cfg.test_dataloader = {name: _synthetic_loader(name, budget, seed=100 + i, train=False)
+                               for i, name in enumerate(test_sets)}
+        cfg.test_cfg = dict(type='MultiDatasetTestLoop')
+        cfg.test_evaluator = _test_evaluator(cfg)
+    return cfg

@@ -1,0 +1,169 @@
+"""Train and test every row of a table spec with mmengine's Runner, resumably.
+
+Each run of a row (see :class:`~derain_toolkit.reproduce.table_spec.Run`) is trained and
+tested in this process by a fresh ``Runner`` with its own ``work_dir``
+(``WORK_DIR/<row slug>/<run name>/``) and a unique ``experiment_name`` (mmengine keys its
+global logger, message hub and visualizer by that name, so runs never share them). When
+it finishes, ``results.json`` is written (atomically) beside its logs: a run whose file
+exists is skipped, so a killed reproduction resumes at the first unfinished run. A run
+that raises leaves ``error.txt`` instead and is retried next time.
+
+The model is tested with the weights at the end of training (not the best validation
+checkpoint: small budgets do not validate).
+"""
+import json
+import logging
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.runner import Runner
+
+from derain_toolkit.build import load_config
+from derain_toolkit.reproduce.budgets import Budget, apply_budget
+from derain_toolkit.reproduce.table_spec import Row, Run, TableSpec
+
+RESULTS_FILE = 'results.json'
+ERROR_FILE = 'error.txt'
+
+
+@dataclass
+class RunOutcome:
+    """What became of one run: its cells ``{dataset: {metric: value}}`` or its error."""
+
+    row: Row
+    run: Run
+    cells: dict = field(default_factory=dict)
+    error: Optional[str] = None
+    skipped: bool = False
+    seconds: float = 0.0
+
+
+def run_dir(work_dir: str, row: Row, run: Run) -> str:
+    """Folder of one run's logs, checkpoint and ``results.json``."""
+    return os.path.join(work_dir, row.slug, run.name)
+
+
+def build_run_config(spec: TableSpec, row: Row, run: Run, budget: Budget, work_dir: str,
+                     log_level: str = 'WARNING') -> Config:
+    """The full config of ``run``: its file, the row's ``cfg_options``, then the budget."""
+    cfg = load_config(run.config)
+    cfg.merge_from_dict(row.cfg_options)
+    apply_budget(cfg, budget, list(run.datasets), run.train_set)
+    cfg.work_dir = run_dir(work_dir, row, run)
+    cfg.experiment_name = f'{spec.name}-{budget.name}-{row.slug}-{run.name}-{time.strftime("%Y%m%d_%H%M%S")}'
+    cfg.log_level = log_level
+    return cfg
+
+
+def train_and_test(cfg: Config) -> dict:
+    """Train ``cfg`` with a fresh Runner, test the final weights, return the test metrics."""
+    runner = Runner.from_cfg(cfg)
+    try:
+        runner.train()
+        return dict(runner.test())
+    finally:
+        logger = MMLogger.get_instance(cfg.experiment_name)
+        for handler in list(logger.handlers):
+            if isinstance(handler, logging.FileHandler):
+                handler.close()
+                logger.removeHandler(handler)
+
+
+def extract_cells(spec: TableSpec, run: Run, metrics: dict) -> dict:
+    """Pick each (dataset, metric) cell of ``run`` out of its test metrics.
+
+    Per metric (result key ``k`` from ``spec.metric_keys``), a dataset's value is
+    ``'{dataset}/{k}'`` (``MultiDatasetTestLoop``), else ``'{k}_{dataset}'`` (one source
+    of a mixed test set), else the plain ``k`` (the config's single test set), which at
+    most one dataset of the run may take.
+
+    Raises:
+        KeyError: A cell cannot be found, or several datasets would take the plain key.
+    """
+    cells: dict = {}
+    for metric in spec.metrics:
+        key = spec.metric_key(metric)
+        plain = []
+        for dataset in run.datasets:
+            for candidate in (f'{dataset}/{key}', f'{key}_{dataset}'):
+                if candidate in metrics:
+                    cells.setdefault(dataset, {})[metric] = float(metrics[candidate])
+                    break
+            else:
+                plain.append(dataset)
+        if not plain:
+            continue
+        if len(plain) > 1 or key not in metrics:
+            raise KeyError(f'{run.config}: no test metric for {metric!r} on {plain} (looked for '
+                           f"'<dataset>/{key}', '{key}_<dataset>' and '{key}'); the test run reported "
+                           f'{sorted(metrics)}. Fix the spec\'s datasets/metric_keys or the config\'s test sets.')
+        cells.setdefault(plain[0], {})[metric] = float(metrics[key])
+    return cells
+
+
+def _write_json(path: str, content: dict) -> None:
+    tmp = f'{path}.tmp'
+    with open(tmp, 'w') as file:
+        json.dump(content, file, indent=2)
+    os.replace(tmp, path)
+
+
+def read_results(path: str) -> dict:
+    """The content of a run's ``results.json``."""
+    with open(path) as file:
+        return json.load(file)
+
+
+def reproduce(spec: TableSpec, budget: Budget, work_dir: str, progress: bool = True,
+              log_level: str = 'WARNING',
+              train_fn: Callable[[Config], dict] = train_and_test) -> list[RunOutcome]:
+    """Train and test every unfinished run of ``spec`` under ``budget``.
+
+    Args:
+        spec: The table.
+        budget: The budget.
+        work_dir: Root of this reproduction (one folder per row and run below it).
+        progress: Show a progress bar over runs.
+        log_level: mmengine log level of the runs (their full logs are in their folders).
+        train_fn: Trains and tests a config, returns its test metrics (tests count calls).
+
+    Returns:
+        One outcome per run, in table order.
+    """
+    from tqdm import tqdm
+    jobs = [(row, run) for row in spec.rows for run in row.runs]
+    outcomes = []
+    bar = tqdm(jobs, desc=f'{spec.name} [{budget.name}]', unit='run', disable=not progress)
+    for row, run in bar:
+        bar.set_postfix_str(f'{row.label} / {run.name}'[:60])
+        folder = run_dir(work_dir, row, run)
+        results_path = os.path.join(folder, RESULTS_FILE)
+        if os.path.isfile(results_path):
+            saved = read_results(results_path)
+            outcomes.append(RunOutcome(row, run, saved['cells'], skipped=True, seconds=saved['seconds']))
+            continue
+        os.makedirs(folder, exist_ok=True)
+        start = time.perf_counter()
+        try:
+            metrics = {k: float(v) if isinstance(v, (int, float)) else str(v)
+                       for k, v in train_fn(build_run_config(spec, row, run, budget, work_dir, log_level)).items()}
+            cells = extract_cells(spec, run, metrics)
+        except Exception:  # one failing row must not lose the others: recorded, retried next time
+            error = traceback.format_exc()
+            with open(os.path.join(folder, ERROR_FILE), 'w') as file:
+                file.write(error)
+            outcomes.append(RunOutcome(row, run, error=error.strip().splitlines()[-1],
+                                       seconds=time.perf_counter() - start))
+            continue
+        seconds = time.perf_counter() - start
+        if os.path.isfile(os.path.join(folder, ERROR_FILE)):
+            os.remove(os.path.join(folder, ERROR_FILE))
+        _write_json(results_path, dict(table=spec.name, row=row.label, run=run.name, config=run.config,
+                                       budget=budget.name, seconds=seconds, cells=cells, metrics=metrics))
+        outcomes.append(RunOutcome(row, run, cells, seconds=seconds))
+    return outcomes

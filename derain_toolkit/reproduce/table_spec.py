@@ -1,0 +1,208 @@
+"""Paper-table specifications (``configs/tables/*.py``): load and check them.
+
+A spec is a plain mmengine config file::
+
+    paper = 'CLIP-RPN'
+    table = 'Table 10'
+    caption = 'Ablation study of components.'
+    datasets = ['Mixed']                  # column groups, in the paper's order
+    metrics = ['PSNR', 'SSIM']            # columns of each group
+    average = False                       # True: an 'Average' group, the mean over datasets
+    metric_keys = dict(PSNR='Y/PSNR')     # optional: result key of a metric (default its name)
+    lower_is_better = ['LPIPS']           # optional
+    plot = dict(kind='bars')              # or dict(kind='sweep', x_label='β')
+    note = '...'                          # optional, printed under the table
+    train_set = 'Rain13K'                 # optional: name of the training data of every row
+    rows = [
+        dict(label='RPN ✓ MGCA ✓', config='configs/clip_rpn_ablations/table10_rpn_mgca.py',
+             published=[32.42, 0.8671]),  # one number (or None) per column, in column order
+    ]
+
+A row's ``config`` is one path (one model trained once and tested on every column
+dataset) or ``{dataset: path}`` (one model per dataset, as "trained and tested on
+Rain100L" rows). Optional row keys: ``x`` (the swept value of a ``sweep`` plot),
+``cfg_options`` (overrides merged into the row's config) and ``train_set`` (the name
+of its training data, which picks the synthetic rain of small budgets).
+Relative config paths are resolved against the repository holding ``configs/tables/``.
+"""
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from mmengine.config import Config
+
+AVERAGE = 'Average'
+PLOT_KINDS = ('bars', 'sweep')
+TABLES_DIR = os.path.join('configs', 'tables')
+
+
+@dataclass(frozen=True)
+class Run:
+    """One training + test job of a row.
+
+    Attributes:
+        name: ``'all'`` for a single-config row, else the dataset it covers.
+        config: Absolute path of its config.
+        datasets: The column datasets it is scored on.
+        train_set: Name of its training data.
+    """
+
+    name: str
+    config: str
+    datasets: tuple[str, ...]
+    train_set: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row of the table: a label, its runs, the published numbers and options."""
+
+    index: int
+    label: str
+    runs: tuple[Run, ...]
+    published: tuple[Optional[float], ...]
+    x: Optional[float] = None
+    cfg_options: dict = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        """A folder name for the row: ``row03_w_o-mgca``."""
+        text = re.sub(r'[^A-Za-z0-9.+-]+', '_', self.label).strip('_').lower()
+        return f'row{self.index:02d}_{text[:40]}'
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A loaded, checked table spec (see the module docstring for the file format)."""
+
+    name: str
+    path: str
+    paper: str
+    table: str
+    caption: str
+    datasets: tuple[str, ...]
+    metrics: tuple[str, ...]
+    average: bool
+    rows: tuple[Row, ...]
+    plot: dict
+    metric_keys: dict
+    lower_is_better: tuple[str, ...]
+    note: str = ''
+
+    @property
+    def column_datasets(self) -> tuple[str, ...]:
+        """The dataset groups of the columns, ``'Average'`` last when the table has it."""
+        return self.datasets + ((AVERAGE,) if self.average else ())
+
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        """``(dataset, metric)`` of every column, in order."""
+        return [(d, m) for d in self.column_datasets for m in self.metrics]
+
+    def metric_key(self, metric: str) -> str:
+        """The key under which the test run reports ``metric``."""
+        return self.metric_keys.get(metric, metric)
+
+
+def _repo_root(spec_path: str) -> str:
+    folder = os.path.dirname(os.path.abspath(spec_path))
+    marker = os.sep + TABLES_DIR
+    return folder[:-len(marker)] if folder.endswith(marker) else os.getcwd()
+
+
+def resolve_spec_path(table: str, repo_root: Optional[str] = None) -> str:
+    """A spec path from a path or a name (``clip_rpn_table10`` -> ``configs/tables/clip_rpn_table10.py``)."""
+    if os.path.isfile(table):
+        return os.path.abspath(table)
+    root = repo_root or os.getcwd()
+    candidate = os.path.join(root, TABLES_DIR, table if table.endswith('.py') else f'{table}.py')
+    if os.path.isfile(candidate):
+        return candidate
+    folder = os.path.join(root, TABLES_DIR)
+    known = sorted(f[:-3] for f in os.listdir(folder) if f.endswith('.py')) if os.path.isdir(folder) else []
+    raise FileNotFoundError(f'No table spec {table!r}: expected a file or one of the names {known} '
+                            f'(files in {folder})')
+
+
+def _resolve_config(path: str, root: str, where: str) -> str:
+    full = path if os.path.isabs(path) else os.path.join(root, path)
+    if not os.path.isfile(full):
+        raise FileNotFoundError(f'{where}: config {path!r} not found (looked for {full}); fix the path '
+                                'in the spec (relative paths start at the repository root)')
+    return os.path.abspath(full)
+
+
+def _check_number(value, where: str) -> Optional[float]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise TypeError(f'{where}: published numbers must be numbers or None, got {value!r}')
+    return float(value)
+
+
+def _build_row(index: int, raw: dict, spec: dict, columns: int, root: str, sweep: bool) -> Row:
+    where = f'{spec["name"]} row {index} ({raw.get("label", "?")!r})'
+    missing = {'label', 'config'} - set(raw)
+    if missing:
+        raise KeyError(f'{where}: a row needs {sorted(missing)}; got keys {sorted(raw)}')
+    unknown = set(raw) - {'label', 'config', 'published', 'x', 'cfg_options', 'train_set'}
+    if unknown:
+        raise KeyError(f'{where}: unknown row keys {sorted(unknown)}')
+    config: Union[str, dict] = raw['config']
+    datasets = tuple(spec['datasets'])
+    if isinstance(config, str):
+        default_train = spec['train_set'] or (datasets[0] if len(datasets) == 1 else 'synthetic_train')
+        runs = (Run('all', _resolve_config(config, root, where), datasets, raw.get('train_set', default_train)),)
+    elif isinstance(config, dict):
+        if sorted(config) != sorted(datasets):
+            raise KeyError(f'{where}: a per-dataset config needs one path per dataset {list(datasets)}, '
+                           f'got {sorted(config)}')
+        runs = tuple(Run(d, _resolve_config(config[d], root, where), (d,), d) for d in datasets)
+    else:
+        raise TypeError(f'{where}: config must be a path or {{dataset: path}}, got {type(config).__name__}')
+    published = raw.get('published')
+    if published is None:
+        published = [None] * columns
+    if len(published) != columns:
+        raise ValueError(f'{where}: expected {columns} published numbers (one per column: datasets x metrics'
+                         f'{" + Average" if spec["average"] else ""}), got {len(published)}')
+    x = raw.get('x')
+    if sweep and not isinstance(x, (int, float)):
+        raise ValueError(f'{where}: rows of a sweep plot need a numeric x (the swept value), got {x!r}')
+    return Row(index, str(raw['label']), runs,
+               tuple(_check_number(v, f'{where} published[{i}]') for i, v in enumerate(published)),
+               None if x is None else float(x), dict(raw.get('cfg_options') or {}))
+
+
+def load_table_spec(table: str, repo_root: Optional[str] = None) -> TableSpec:
+    """Load and check the spec ``table`` (a path or a name under ``configs/tables/``).
+
+    Raises:
+        FileNotFoundError: The spec or a row's config is missing.
+        KeyError / TypeError / ValueError: The spec is malformed (the message names the row).
+    """
+    path = resolve_spec_path(table, repo_root)
+    cfg = Config.fromfile(path)
+    name = os.path.splitext(os.path.basename(path))[0]
+    required = ('paper', 'table', 'datasets', 'metrics', 'rows')
+    missing = [k for k in required if k not in cfg]
+    if missing:
+        raise KeyError(f'Table spec {path}: missing {missing}; see derain_toolkit/reproduce/table_spec.py')
+    plot = dict(cfg.get('plot') or dict(kind='bars'))
+    if plot.get('kind') not in PLOT_KINDS:
+        raise ValueError(f'Table spec {path}: plot kind must be one of {PLOT_KINDS}, got {plot.get("kind")!r}')
+    spec = dict(name=name, datasets=list(cfg.datasets), average=bool(cfg.get('average', False)),
+                train_set=cfg.get('train_set'))
+    if not spec['datasets'] or not cfg.metrics or not cfg.rows:
+        raise ValueError(f'Table spec {path}: datasets, metrics and rows must be non-empty')
+    columns = (len(spec['datasets']) + spec['average']) * len(cfg.metrics)
+    root = repo_root or _repo_root(path)
+    rows = tuple(_build_row(i, dict(raw), spec, columns, root, plot['kind'] == 'sweep')
+                 for i, raw in enumerate(cfg.rows, start=1))
+    return TableSpec(name=name, path=path, paper=str(cfg.paper), table=str(cfg.table),
+                     caption=str(cfg.get('caption', '')), datasets=tuple(spec['datasets']),
+                     metrics=tuple(cfg.metrics), average=spec['average'], rows=rows, plot=plot,
+                     metric_keys=dict(cfg.get('metric_keys') or {}),
+                     lower_is_better=tuple(cfg.get('lower_is_better') or ()), note=str(cfg.get('note', '')))

@@ -1,0 +1,116 @@
+"""IRSDEGenerator: Eqs. (5)-(10) of the DA-CLIP paper against independent computations."""
+import math
+
+import pytest
+import torch
+
+from derain_toolkit.models.backbones.conditional_unet import ConditionalUNet
+from derain_toolkit.models.generators.irsde import IRSDEGenerator
+
+
+def _pair(size: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+    torch.manual_seed(0)
+    gt = torch.rand(1, 3, size, size)
+    mu = (gt + 0.3 * torch.rand(1, 3, size, size)).clamp(0, 1)
+    return gt, mu
+
+
+def _oracle(generator: IRSDEGenerator, gt: torch.Tensor) -> torch.nn.Module:
+    """A 'network' returning the exact noise of x_t given the clean image (the score of Eq. 10)."""
+
+    class Oracle(torch.nn.Module):
+        def forward(self, x, mu, t):
+            return (x - generator.mean_at(gt, mu, t)) / generator.std_at(t)
+
+    return Oracle()
+
+
+def test_schedule_matches_official_constants():
+    gen = IRSDEGenerator(stationary_std=10 / 255, num_steps=100, eps=0.005)
+    # cosine ᾱ with s = 0.008 on T + 2 intervals, recomputed here in plain Python
+    alpha = [math.cos(((k / 102) + 0.008) / 1.008 * math.pi / 2) ** 2 for k in range(103)]
+    thetas = [1 - alpha[k + 1] / alpha[0] for k in range(101)]
+    theta_bar_T = sum(thetas[1:])
+    assert gen.dt == pytest.approx(-math.log(0.005) / theta_bar_T, rel=1e-6)
+    assert float(gen.thetas[37]) == pytest.approx(thetas[37], rel=1e-5)
+    assert math.exp(-float(gen.taus[-1])) == pytest.approx(0.005, rel=1e-4)
+    assert float(gen.sigmas[50]) ** 2 / float(gen.thetas[50]) == pytest.approx(2 * (10 / 255) ** 2, rel=1e-4)
+
+
+def test_forward_transition_matches_eq8_by_monte_carlo():
+    """Simulate Eq. (5) with fine Euler-Maruyama sub-steps; compare mean and variance with Eq. (8)."""
+    gen = IRSDEGenerator(stationary_std=0.2, num_steps=20, eps=0.005)
+    torch.manual_seed(0)
+    x0, mu = torch.tensor(0.9), torch.tensor(0.1)
+    t_end, substeps, samples = 12, 50, 20000
+    x = torch.full((samples,), float(x0))
+    for k in range(1, t_end + 1):
+        h = gen.dt / substeps
+        theta, sigma = float(gen.thetas[k]), float(gen.sigmas[k])
+        for _ in range(substeps):
+            x = x + theta * (mu - x) * h + sigma * math.sqrt(h) * torch.randn(samples)
+    t = torch.tensor([t_end])
+    mean = gen.mean_at(x0.view(1, 1, 1, 1), mu.view(1, 1, 1, 1), t).item()
+    var = gen.std_at(t).item() ** 2
+    assert x.mean().item() == pytest.approx(mean, abs=4 * math.sqrt(var / samples) + 2e-3)
+    assert x.var().item() == pytest.approx(var, rel=0.05)
+
+
+def test_state_mean_approaches_mu_at_T():
+    gen = IRSDEGenerator()
+    gt, mu = _pair()
+    gaps = [(gen.mean_at(gt, mu, torch.tensor([t])) - mu).abs().max().item() for t in (0, 25, 50, 75, 100)]
+    assert gaps == sorted(gaps, reverse=True)
+    assert gaps[0] == pytest.approx((gt - mu).abs().max().item())
+    assert gaps[-1] <= 0.005 * (gt - mu).abs().max().item() + 1e-6
+    assert gen.std_at(torch.tensor([100])).item() == pytest.approx(10 / 255, rel=1e-3)
+
+
+def test_reverse_step_with_exact_score_moves_toward_gaussian_mean():
+    gen = IRSDEGenerator(stationary_std=0.2)
+    gt, mu = _pair()
+    t = torch.tensor([60])
+    m_t, std_t = gen.mean_at(gt, mu, t), gen.std_at(t)
+    x = m_t + 3 * std_t * torch.randn_like(gt)
+    score = -(x - m_t) / std_t ** 2  # exact score of N(m_t, std_t²)
+    x_prev = gen.reverse_step(x, mu, score, t, t - 1)
+    m_prev = gen.mean_at(gt, mu, t - 1)
+    assert (x_prev - m_prev).norm() < (x - m_t).norm()
+
+
+def test_sampling_with_exact_score_recovers_clean_image():
+    gt, mu = _pair(16)
+    gen = IRSDEGenerator(progress_bar=False)
+    out = gen.sample(_oracle(gen, gt), mu)['pred']
+    assert ((out - gt) ** 2).mean() < 1e-4 * ((mu - gt) ** 2).mean()
+
+
+def test_training_targets_agree_for_exact_noise():
+    """With the exact noise the mean reverse step is close to x*_{t-1}; a wrong network is far."""
+    gt, mu = _pair(16)
+    gen = IRSDEGenerator()
+    torch.manual_seed(1)
+    exact = gen.forward_train(_oracle(gen, gt), mu, gt)
+    torch.manual_seed(1)
+    zero = gen.forward_train(lambda x, m, t: torch.zeros_like(x), mu, gt)
+    assert torch.equal(exact['target'], zero['target'])
+    assert (exact['pred'] - exact['target']).abs().mean() < 0.1 * (zero['pred'] - zero['target']).abs().mean()
+
+
+def test_sampling_is_reproducible_for_a_seed():
+    torch.manual_seed(0)
+    net = ConditionalUNet(nf=8, ch_mult=(1, 2))
+    x = torch.rand(2, 3, 12, 12)
+    first = IRSDEGenerator(sample_steps=4, seed=3, progress_bar=False).sample(net, x)['pred']
+    again = IRSDEGenerator(sample_steps=4, seed=3, progress_bar=False).sample(net, x)['pred']
+    other = IRSDEGenerator(sample_steps=4, seed=4, progress_bar=False).sample(net, x)['pred']
+    assert torch.equal(first, again)
+    assert not torch.equal(first, other)
+    assert first.shape == x.shape and first.min() >= 0 and first.max() <= 1
+
+
+def test_invalid_options_raise():
+    with pytest.raises(ValueError, match='sample_steps'):
+        IRSDEGenerator(num_steps=10, sample_steps=11)
+    with pytest.raises(ValueError, match='schedule'):
+        IRSDEGenerator(schedule='quadratic')

@@ -1,0 +1,152 @@
+"""Derain image files, folders or globs with a trained model.
+
+Usage::
+
+    python tools/derain.py CONFIG CHECKPOINT INPUT [INPUT ...] --out DIR
+        [--tile N] [--tile-overlap N] [--precision fp32|bf16|fp16]
+        [--device auto|cpu|cuda] [--compare]
+
+Inputs: image files (any name), folders (every image file below them, by suffix) and
+glob patterns (``'rain/**/*.png'``, quoted). Each output is written to ``DIR`` in its
+input's format and bit depth (8- or 16-bit, grayscale, RGBA with the alpha kept), named
+like its input (relative to the folder it was found in). With ``--compare``,
+``DIR/compare/<name>.png`` shows rainy | derained (| predicted rain mask, for models
+that predict one) side by side.
+
+Images of any size are padded by the network and cropped back; large ones are tiled
+automatically when they would not fit in memory (``--tile`` forces a tile size, ``--tile
+0`` the whole image); see ``derain_toolkit/inference.py``.
+
+Unreadable or corrupt files are reported by name and skipped; an output that would
+replace its input is refused. The closing summary counts the failures and the exit
+status is 1 when any file failed (2 when the model cannot be loaded).
+"""
+import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
+
+import argparse
+import glob
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from tqdm import tqdm
+
+from derain_toolkit.engine.runner_utils import DEVICES, select_device
+from derain_toolkit.inference import PRECISIONS, derain, load_model
+from derain_toolkit.utils.image_io import ImageReadError, read_image, write_image
+
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
+_MAX_VALUE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
+
+
+def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+    """Command-line arguments of the derain tool."""
+    parser = argparse.ArgumentParser(description='Derain images with a trained model.')
+    parser.add_argument('config', help='config file the model was trained with')
+    parser.add_argument('checkpoint', help='checkpoint file, e.g. work_dirs/<config>/iter_300000.pth')
+    parser.add_argument('inputs', nargs='+', metavar='INPUT', help='image files, folders or glob patterns')
+    parser.add_argument('--out', required=True, help='output folder')
+    parser.add_argument('--tile', type=int, default=None,
+                        help='tile side in pixels (default: automatic, whole image when it fits; 0: never tile)')
+    parser.add_argument('--tile-overlap', type=int, default=32, help='overlap of neighbouring tiles in pixels')
+    parser.add_argument('--precision', choices=sorted(PRECISIONS), default='fp32',
+                        help='fp32 (exact), bf16 (autocast, faster on recent CPUs) or fp16 (CUDA)')
+    parser.add_argument('--device', choices=DEVICES, default='auto', help='device to run on')
+    parser.add_argument('--compare', action='store_true',
+                        help='also write DIR/compare/<name>.png: rainy | derained (| rain mask)')
+    return parser.parse_args(argv)
+
+
+def collect_inputs(patterns: list[str]) -> tuple[list[tuple[Path, Path]], list[str]]:
+    """Expand files, folders and globs into ``(input path, output name)`` pairs, in order, once each.
+
+    Returns:
+        The pairs and the patterns that matched nothing.
+    """
+    found: dict[Path, Path] = {}
+    unmatched = []
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob('*') if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            pairs = [(p, p.relative_to(path)) for p in files]
+        elif path.is_file():
+            pairs = [(path, Path(path.name))]
+        else:
+            pairs = [(Path(p), Path(Path(p).name)) for p in sorted(glob.glob(pattern, recursive=True))
+                     if Path(p).is_file()]
+        if not pairs:
+            unmatched.append(pattern)
+        for file, name in pairs:
+            found.setdefault(file.resolve(), name)
+    return list(found.items()), unmatched
+
+
+def _as_rgb(image: np.ndarray) -> np.ndarray:
+    """H x W x 3 view of a grayscale, RGB or RGBA image (alpha dropped) for the comparison strip."""
+    image = image[:, :, None] if image.ndim == 2 else image
+    return np.repeat(image, 3, axis=2) if image.shape[2] == 1 else image[:, :, :3]
+
+
+def compare_strip(rainy: np.ndarray, derained: np.ndarray, mask: Optional[np.ndarray]) -> np.ndarray:
+    """rainy | derained (| mask as gray) side by side, in the images' dtype."""
+    panels = [_as_rgb(rainy), _as_rgb(derained)]
+    if mask is not None:
+        gray = np.rint(np.clip(mask, 0, 1) * _MAX_VALUE[rainy.dtype]).astype(rainy.dtype)
+        panels.append(_as_rgb(gray))
+    return np.concatenate(panels, axis=1)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+
+
+def derain_one(model, source: Path, target: Path, args: argparse.Namespace, compare_dir: Path) -> None:
+    """Derain ``source`` into ``target`` (and its comparison strip); raises on any failure."""
+    if _same_file(source, target):
+        raise ValueError(f'the output {target} would overwrite the input; choose another --out folder')
+    image = read_image(source)
+    result = derain(model, image, tile=args.tile, tile_overlap=args.tile_overlap, precision=args.precision)
+    write_image(target, result.image)
+    if args.compare:
+        write_image((compare_dir / target.relative_to(args.out)).with_suffix('.png'),
+                    compare_strip(image, result.image, result.mask))
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Run the tool; returns the exit status (0: all done, 1: some files failed, 2: cannot start)."""
+    args = parse_args(argv)
+    inputs, unmatched = collect_inputs(args.inputs)
+    for pattern in unmatched:
+        print(f'warning: {pattern!r} matched no image file', file=sys.stderr)
+    if not inputs:
+        print('error: no input images found; give image files, folders or quoted glob patterns', file=sys.stderr)
+        return 2
+    try:
+        model = load_model(args.config, args.checkpoint, device=select_device(args.device))
+    except (FileNotFoundError, ValueError, KeyError, RuntimeError) as error:
+        print(f'error: cannot load the model: {error}', file=sys.stderr)
+        return 2
+    args.out = Path(args.out)
+    failures: list[tuple[Path, str]] = []
+    for source, name in tqdm(inputs, desc='derain', unit='image', file=sys.stderr):
+        try:
+            derain_one(model, source, args.out / name, args, args.out / 'compare')
+        except ImageReadError as error:
+            failures.append((source, error.reason))
+        except (OSError, ValueError, RuntimeError) as error:
+            failures.append((source, str(error)))
+        else:
+            continue
+        tqdm.write(f'failed: {failures[-1][0]}: {failures[-1][1]}', file=sys.stderr)
+    done = len(inputs) - len(failures)
+    print(f'derained {done} of {len(inputs)} images into {args.out}; {len(failures)} failed')
+    for source, reason in failures:
+        print(f'  {source}: {reason}')
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

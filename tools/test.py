@@ -1,0 +1,96 @@
+"""Test a trained deraining model: save the derained images and a metrics table.
+
+Usage::
+
+    python tools/test.py CONFIG CHECKPOINT [--out DIR] [--device auto|cpu|cuda]
+                         [--cfg-options KEY=VALUE ...]
+
+Writes ``DIR/images/[<dataset>/]<key>.png`` (8-bit), ``DIR/metrics.csv`` and
+``DIR/metrics.md`` with one row per test set (plus ``Average`` for
+``MultiDatasetTestLoop`` configs), and the log under ``DIR/<timestamp>/``.
+"""
+import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
+
+import argparse
+import csv
+import os
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+from derain_toolkit import load_config
+from derain_toolkit.engine.multi_test_loop import format_table
+from derain_toolkit.engine.runner_utils import DEVICES, check_datasets, select_device
+
+
+def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+    """Command-line arguments of the test tool."""
+    parser = argparse.ArgumentParser(description='Test a deraining model.')
+    parser.add_argument('config', help='config file used for training')
+    parser.add_argument('checkpoint', help='checkpoint file, e.g. work_dirs/<config>/iter_300000.pth')
+    parser.add_argument('--out', default=None, help='output folder (default: work_dirs/<config name>/test)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='override config entries, e.g. test_dataloader.dataset.data_root=...')
+    parser.add_argument('--device', choices=DEVICES, default='auto', help='device to test on')
+    return parser.parse_args(argv)
+
+
+def build_test_config(args: argparse.Namespace) -> Config:
+    """The config of ``args.config`` set up to test ``args.checkpoint`` into ``args.out``."""
+    cfg = load_config(args.config)
+    cfg.merge_from_dict(args.cfg_options)
+    select_device(args.device)
+    out = args.out or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0], 'test')
+    cfg.work_dir = out
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+    cfg.launcher = 'none'
+    cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+                        dict(type='SaveDerainedImagesHook', out_dir=osp.join(out, 'images'))]
+    return cfg
+
+
+def _metrics_by_set(metrics: dict, runner: Runner) -> tuple[dict, list[str]]:
+    """Metrics keyed ``{set}/{metric}`` and the set names in table order."""
+    names = list(getattr(runner.test_loop, 'names', []))
+    if all('/' in key for key in metrics):
+        names += [key.split('/', 1)[0] for key in metrics if key.split('/', 1)[0] not in names]
+        return metrics, names
+    dataset = runner.test_dataloader.dataset
+    name = getattr(dataset, 'metainfo', {}).get('name', None) or type(dataset).__name__
+    return {f'{name}/{key}': value for key, value in metrics.items()}, [name]
+
+
+def write_metrics(metrics: dict, names: list[str], out_dir: str) -> tuple[str, str]:
+    """Write ``metrics.csv`` and ``metrics.md`` (one row per set); return their paths."""
+    columns = list(dict.fromkeys(key.split('/', 1)[1] for key in metrics))
+    csv_path, md_path = osp.join(out_dir, 'metrics.csv'), osp.join(out_dir, 'metrics.md')
+    os.makedirs(out_dir, exist_ok=True)
+    with open(csv_path, 'w', newline='') as handle:
+        writer = csv.writer(handle)
+        writer.writerow(['dataset', *columns])
+        for name in names:
+            writer.writerow([name, *[metrics.get(f'{name}/{column}', '') for column in columns]])
+    with open(md_path, 'w') as handle:
+        handle.write(format_table(metrics, names) + '\n')
+    return csv_path, md_path
+
+
+def main(argv: Optional[list[str]] = None) -> dict:
+    """Test as the command line says; return ``{set}/{metric}`` values."""
+    args = parse_args(argv)
+    cfg = build_test_config(args)
+    check_datasets(cfg, ('test',))
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    metrics, names = _metrics_by_set(runner.test(), runner)
+    csv_path, md_path = write_metrics(metrics, names, cfg.work_dir)
+    runner.logger.info(f'Derained images in {osp.join(cfg.work_dir, "images")}; metrics in {csv_path} '
+                       f'and {md_path}:\n{format_table(metrics, names)}')
+    return metrics
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,71 @@
+"""Train a deraining model with mmengine's Runner.
+
+Usage::
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CHECKPOINT]] [--amp]
+                                 [--cfg-options KEY=VALUE ...] [--launcher none|pytorch]
+                                 [--device auto|cpu|cuda]
+    torchrun --nproc_per_node 2 tools/train.py CONFIG --launcher pytorch --device cpu
+
+``--resume`` alone resumes from the checkpoint named in ``WORK_DIR/last_checkpoint``;
+``--resume PATH`` from that checkpoint. ``--amp`` trains in mixed precision (float16 on
+CUDA, bfloat16 on CPU). Logs with progress and ETA go to ``WORK_DIR/<timestamp>/``.
+"""
+import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
+
+import argparse
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+from derain_toolkit import load_config
+from derain_toolkit.engine.launcher import LAUNCHERS, setup_launcher
+from derain_toolkit.engine.runner_utils import DEVICES, check_datasets, enable_amp, select_device
+
+
+def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+    """Command-line arguments of the training tool."""
+    parser = argparse.ArgumentParser(description='Train a deraining model.')
+    parser.add_argument('config', help='config file, e.g. configs/restormer_rain100l.py')
+    parser.add_argument('--work-dir', help='folder for logs and checkpoints '
+                        '(default: the config\'s work_dir, else work_dirs/<config name>)')
+    parser.add_argument('--resume', nargs='?', const='auto', default=None, metavar='CHECKPOINT',
+                        help='resume from CHECKPOINT, or from the latest checkpoint of the work dir')
+    parser.add_argument('--amp', action='store_true', help='mixed precision (fp16 on CUDA, bf16 on CPU)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='override config entries, e.g. train_cfg.max_iters=100')
+    parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
+    parser.add_argument('--device', choices=DEVICES, default='auto', help='device to train on')
+    return parser.parse_args(argv)
+
+
+def build_train_config(args: argparse.Namespace) -> Config:
+    """The config of ``args.config`` with every command-line switch applied."""
+    cfg = load_config(args.config)
+    cfg.merge_from_dict(args.cfg_options)
+    cfg.work_dir = (args.work_dir or cfg.get('work_dir')
+                    or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0]))
+    device = select_device(args.device)
+    if args.amp:
+        enable_amp(cfg, device)
+    if args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = None if args.resume == 'auto' else args.resume
+    setup_launcher(cfg, args.launcher, device)
+    return cfg
+
+
+def main(argv: Optional[list[str]] = None) -> Runner:
+    """Train as the command line says; return the runner (for tests and notebooks)."""
+    cfg = build_train_config(parse_args(argv))
+    check_datasets(cfg, ('train', 'val'))
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    runner.train()
+    return runner
+
+
+if __name__ == '__main__':
+    main()

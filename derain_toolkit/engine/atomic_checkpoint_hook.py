@@ -43,8 +43,14 @@ def _replace_text_atomically(path: str, text: str) -> None:
 
 @contextmanager
 def _write_then_rename(runner) -> Iterator[None]:
-    """Make ``runner.save_checkpoint`` write ``<name>.tmp`` and rename it onto ``<name>``."""
+    """Make ``runner.save_checkpoint`` write ``<name>.tmp`` and rename it onto ``<name>``.
+
+    Re-entrant: mmengine's best-checkpoint saving calls the step saving inside it.
+    """
     save_checkpoint = runner.save_checkpoint
+    if getattr(save_checkpoint, 'renames_atomically', False):
+        yield
+        return
 
     def save_then_rename(out_dir: str, filename: str, *args, **kwargs) -> None:
         tmp_path = osp.join(out_dir, filename + _TMP_SUFFIX)
@@ -58,6 +64,7 @@ def _write_then_rename(runner) -> Iterator[None]:
             _fsync_file(tmp_path)
             os.replace(tmp_path, osp.join(out_dir, filename))
 
+    save_then_rename.renames_atomically = True
     runner.save_checkpoint = save_then_rename
     try:
         yield

@@ -48,19 +48,26 @@ def select_device(device: str = 'auto') -> str:
 
 
 def enable_amp(cfg: Config, device: str) -> None:
-    """Switch ``cfg.optim_wrapper`` to mmengine's ``AmpOptimWrapper`` for ``device``.
+    """Switch ``cfg.optim_wrapper`` to mixed precision on ``device``.
 
-    CUDA autocasts to float16 with a dynamic loss scale; CPU autocast supports only
-    bfloat16, which needs no loss scale. A ``dtype`` already set in the config wins.
+    CUDA: mmengine's ``AmpOptimWrapper``, float16 autocast with a dynamic loss scale
+    (a ``dtype`` or ``loss_scale`` already in the config wins). CPU: mmengine's wrapper
+    refuses to run without a GPU, so ``CPUAmpOptimWrapper`` autocasts to bfloat16
+    (no loss scale needed). Other options of the wrapper (``clip_grad``, ...) are kept.
 
     Args:
         cfg: The config, changed in place.
         device: ``'cpu'`` or ``'cuda'`` (from :func:`select_device`).
     """
     optim_wrapper = cfg.optim_wrapper
-    optim_wrapper.type = 'AmpOptimWrapper'
-    optim_wrapper.setdefault('dtype', 'float16' if device == 'cuda' else 'bfloat16')
-    optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if device == 'cuda':
+        optim_wrapper.type = 'AmpOptimWrapper'
+        optim_wrapper.setdefault('dtype', 'float16')
+        optim_wrapper.setdefault('loss_scale', 'dynamic')
+    else:
+        optim_wrapper.type = 'CPUAmpOptimWrapper'
+        for cuda_only in ('dtype', 'loss_scale'):
+            optim_wrapper.pop(cuda_only, None)
 
 
 def check_datasets(cfg: Config, splits: tuple[str, ...]) -> None:

@@ -16,6 +16,8 @@ A budget changes a row's config in three places, and nowhere else:
   :func:`shrink_part` (U-Net width 8, one block per level, a tiny random CLIP in place
   of a pretrained one, few diffusion steps).
 
+``smoke`` also runs on one CPU thread (``cpu_threads``), see :class:`Budget`.
+
 ``paper`` changes nothing: the config as written, real data, the paper's schedule.
 """
 import copy
@@ -60,6 +62,9 @@ class Budget:
         synthetic: Replace the datasets by synthetic rain.
         shrink_model: Apply :func:`shrink_part` to the model.
         comparable: Whether the numbers may be compared with the paper's.
+        cpu_threads: Intra-op CPU threads while a run trains and tests (``None``: torch's
+            default). Tiny tensors gain nothing from several threads, and on a shared CPU
+            OpenMP's waiting threads slow them down by orders of magnitude.
     """
 
     name: str
@@ -72,6 +77,7 @@ class Budget:
     synthetic: bool = False
     shrink_model: bool = False
     comparable: bool = True
+    cpu_threads: Optional[int] = None
 
     def describe(self) -> str:
         """The title suffix, e.g. ``smoke (synthetic data, 4 iterations; not comparable to the paper)``."""
@@ -83,7 +89,7 @@ class Budget:
 BUDGETS = {
     'smoke': Budget('smoke', 'synthetic data, 4 iterations, 32x32 patches, width 8, tiny random CLIP',
                     max_iters=4, batch_size=2, patch_size=32, num_train=8, num_test=2,
-                    synthetic=True, shrink_model=True, comparable=False),
+                    synthetic=True, shrink_model=True, comparable=False, cpu_threads=1),
     'small': Budget('small', 'synthetic data, 300 iterations, 64x64 patches, width 8, tiny random CLIP',
                     max_iters=300, batch_size=4, patch_size=64, num_train=200, num_test=10,
                     synthetic=True, shrink_model=True, comparable=False),

@@ -11,6 +11,7 @@ that raises leaves ``error.txt`` instead and is retried next time.
 The model is tested with the weights at the end of training (not the best validation
 checkpoint: small budgets do not validate).
 """
+import contextlib
 import json
 import logging
 import os
@@ -19,9 +20,11 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.runner import Runner
+from tqdm import tqdm
 
 from derain_toolkit.build import load_config
 from derain_toolkit.reproduce.budgets import Budget, apply_budget
@@ -106,6 +109,18 @@ def extract_cells(spec: TableSpec, run: Run, metrics: dict) -> dict:
     return cells
 
 
+@contextlib.contextmanager
+def _cpu_threads(threads: Optional[int]):
+    """Run the block with ``threads`` intra-op CPU threads (``None``: unchanged)."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _write_json(path: str, content: dict) -> None:
     tmp = f'{path}.tmp'
     with open(tmp, 'w') as file:
@@ -135,7 +150,6 @@ def reproduce(spec: TableSpec, budget: Budget, work_dir: str, progress: bool = T
     Returns:
         One outcome per run, in table order.
     """
-    from tqdm import tqdm
     jobs = [(row, run) for row in spec.rows for run in row.runs]
     outcomes = []
     bar = tqdm(jobs, desc=f'{spec.name} [{budget.name}]', unit='run', disable=not progress)
@@ -150,8 +164,9 @@ def reproduce(spec: TableSpec, budget: Budget, work_dir: str, progress: bool = T
         os.makedirs(folder, exist_ok=True)
         start = time.perf_counter()
         try:
-            metrics = {k: float(v) if isinstance(v, (int, float)) else str(v)
-                       for k, v in train_fn(build_run_config(spec, row, run, budget, work_dir, log_level)).items()}
+            with _cpu_threads(budget.cpu_threads):
+                raw = train_fn(build_run_config(spec, row, run, budget, work_dir, log_level))
+            metrics = {k: float(v) if isinstance(v, (int, float)) else str(v) for k, v in raw.items()}
             cells = extract_cells(spec, run, metrics)
         except Exception:  # one failing row must not lose the others: recorded, retried next time
             error = traceback.format_exc()

@@ -1,0 +1,41 @@
+import pytest
+import torch
+from mmengine.config import Config
+
+from derain_toolkit.engine.runner_utils import check_datasets, enable_amp, select_device
+
+
+def test_select_device_resolves_auto_and_checks_requests():
+    cuda = torch.cuda.is_available()
+    assert select_device('auto') == ('cuda' if cuda else 'cpu')
+    if cuda:
+        with pytest.raises(RuntimeError, match="CUDA_VISIBLE_DEVICES=''"):
+            select_device('cpu')
+    else:
+        assert select_device('cpu') == 'cpu'
+        with pytest.raises(RuntimeError, match='no CUDA device'):
+            select_device('cuda')
+    with pytest.raises(ValueError, match="'auto', 'cpu', 'cuda'"):
+        select_device('tpu')
+
+
+def test_enable_amp_picks_the_wrapper_of_the_device():
+    base = dict(optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='AdamW'), clip_grad=dict(max_norm=1)))
+    cuda, cpu = Config(base), Config(base)
+    enable_amp(cuda, 'cuda')
+    enable_amp(cpu, 'cpu')
+    assert cuda.optim_wrapper == dict(type='AmpOptimWrapper', optimizer=dict(type='AdamW'),
+                                      clip_grad=dict(max_norm=1), dtype='float16', loss_scale='dynamic')
+    assert cpu.optim_wrapper == dict(type='CPUAmpOptimWrapper', optimizer=dict(type='AdamW'),
+                                     clip_grad=dict(max_norm=1))
+
+
+def test_check_datasets_raises_the_dataset_error(tmp_path):
+    loader = dict(dataset=dict(type='PairedRainDataset', data_root=str(tmp_path / 'absent'), name='x'))
+    cfg = Config(dict(default_scope='derain_toolkit', train_dataloader=loader,
+                      test_dataloader=dict(SetA=dict(loader))))
+    with pytest.raises(FileNotFoundError, match='expected one of these layouts'):
+        check_datasets(cfg, ('train',))
+    with pytest.raises(FileNotFoundError, match='expected one of these layouts'):
+        check_datasets(cfg, ('test',))
+    check_datasets(cfg, ('val',))  # absent: nothing to check

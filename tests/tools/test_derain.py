@@ -1,0 +1,113 @@
+"""tools/derain.py: bit depths and alpha kept, bad files reported by name, inputs never overwritten."""
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from derain_toolkit import build_model
+from derain_toolkit.utils.image_io import read_image, write_image
+
+TOOLS = Path(__file__).resolve().parents[2] / 'tools'
+CONFIG = """model = dict(type='Derainer', backbone=dict(type='RestormerUNet', dim=8, num_blocks=(1, 1, 1),
+                                            num_refinement_blocks=1, heads=(1, 1, 2), ffn_expansion_factor=2.0))
+"""
+
+
+def _tool(name):
+    sys.path.insert(0, str(TOOLS))
+    try:
+        spec = importlib.util.spec_from_file_location(f'tool_{name}', TOOLS / f'{name}.py')
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(TOOLS))
+    return module
+
+
+@pytest.fixture(scope='module')
+def derain_tool():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny network: one thread avoids oversubscription on a shared machine
+    yield _tool('derain')
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def model_files(tmp_path):
+    """A config file and an mmengine-format checkpoint of a tiny random Restormer."""
+    config = tmp_path / 'tiny.py'
+    config.write_text(CONFIG)
+    torch.manual_seed(0)
+    model = build_model(str(config))
+    checkpoint = tmp_path / 'iter_1.pth'
+    torch.save(dict(meta=dict(iter=1), state_dict=model.state_dict()), checkpoint)
+    return str(config), str(checkpoint)
+
+
+def _write_inputs(folder: Path) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    good = {
+        'rgb8.png': rng.integers(0, 256, (20, 27, 3), dtype=np.uint8),
+        'gray16.png': rng.integers(0, 65536, (17, 24, 1), dtype=np.uint16),
+        'rgba16.png': rng.integers(0, 65536, (16, 19, 4), dtype=np.uint16),
+    }
+    for name, image in good.items():
+        write_image(folder / name, image)
+    (folder / 'empty.png').write_bytes(b'')
+    (folder / 'truncated.png').write_bytes((folder / 'rgb8.png').read_bytes()[:60])
+    (folder / 'notes.jpg').write_text('this is not an image\n')
+    return good
+
+
+def test_derain_folder_keeps_depth_and_alpha_and_reports_bad_files(derain_tool, model_files, tmp_path, capsys):
+    good = _write_inputs(tmp_path / 'rainy')
+    out = tmp_path / 'out'
+    status = derain_tool.main([*model_files, str(tmp_path / 'rainy'), '--out', str(out), '--compare'])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert 'derained 3 of 6 images' in captured.out and '3 failed' in captured.out
+    for bad in ('empty.png', 'truncated.png', 'notes.jpg'):
+        assert bad in captured.out and bad in captured.err
+        assert not (out / bad).exists()
+    for name, image in good.items():
+        result = read_image(out / name)
+        assert result.dtype == image.dtype and result.shape == image.shape
+    np.testing.assert_array_equal(read_image(out / 'rgba16.png')[:, :, 3], good['rgba16.png'][:, :, 3])
+    assert np.any(read_image(out / 'gray16.png') % 257 != 0)  # written from 16-bit values
+    strip = read_image(out / 'compare' / 'rgb8.png')
+    assert strip.shape == (20, 2 * 27, 3)
+    np.testing.assert_array_equal(strip[:, :27], good['rgb8.png'])
+    np.testing.assert_array_equal(strip[:, 27:], read_image(out / 'rgb8.png'))
+
+
+def test_glob_and_single_file_inputs(derain_tool, model_files, tmp_path):
+    good = _write_inputs(tmp_path / 'rainy')
+    out = tmp_path / 'out'
+    status = derain_tool.main([*model_files, str(tmp_path / 'rainy' / 'rgb8*.png'),
+                               str(tmp_path / 'rainy' / 'gray16.png'), '--out', str(out), '--tile', '16',
+                               '--tile-overlap', '8'])
+    assert status == 0
+    assert sorted(p.name for p in out.iterdir()) == ['gray16.png', 'rgb8.png']
+    assert read_image(out / 'rgb8.png').shape == good['rgb8.png'].shape
+
+
+def test_output_never_overwrites_its_input(derain_tool, model_files, tmp_path, capsys):
+    folder = tmp_path / 'rainy'
+    _write_inputs(folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    status = derain_tool.main([*model_files, str(folder), '--out', str(folder)])
+    assert status == 1
+    assert 'would overwrite the input' in capsys.readouterr().out
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_bad_checkpoint_is_named(derain_tool, model_files, tmp_path, capsys):
+    _write_inputs(tmp_path / 'rainy')
+    broken = tmp_path / 'broken.pth'
+    broken.write_bytes(b'\x00' * 10)
+    status = derain_tool.main([model_files[0], str(broken), str(tmp_path / 'rainy'), '--out', str(tmp_path / 'o')])
+    assert status == 2
+    assert 'broken.pth' in capsys.readouterr().err

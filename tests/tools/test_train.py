@@ -1,0 +1,101 @@
+"""tools/train.py end to end on the tiny synthetic config (CPU)."""
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from derain_toolkit.engine.safe_checkpoint import load_local_checkpoint
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = str(REPO / 'configs' / 'restormer_tiny_synthetic.py')
+# Small and fast: 32x32 images, 2 validation images, a log line per iteration.
+FAST = ['train_dataloader.dataset.image_size=32', 'val_dataloader.dataset.image_size=32',
+        'val_dataloader.dataset.num_samples=2', 'default_hooks.logger.interval=1']
+
+
+def _train_argv(work_dir, *options: str, extra=()) -> list[str]:
+    return [TINY, '--device', 'cpu', '--work-dir', str(work_dir), *extra, '--cfg-options', *FAST, *options]
+
+
+def _logged_iters(work_dir: Path) -> list[int]:
+    """Train iterations logged by the last run in ``work_dir``."""
+    log = sorted(work_dir.glob('*/*.log'))[-1].read_text()
+    return [int(i) for i in re.findall(r'Iter\(train\) \[\s*(\d+)/', log)]
+
+
+def test_twenty_iterations_lower_the_loss(load_tool, one_thread, tmp_path):
+    torch.manual_seed(0)
+    runner = load_tool('train').main(_train_argv(
+        tmp_path, 'train_cfg.max_iters=20', 'train_dataloader.dataset.num_samples=4',
+        'default_hooks.checkpoint.interval=20'))
+    losses = runner.message_hub.get_scalar('train/loss').data[0]  # every iteration's loss
+    assert len(losses) == 20 and np.isfinite(losses).all()
+    assert np.mean(losses[-5:]) < 0.8 * np.mean(losses[:5])
+    assert _logged_iters(tmp_path) == list(range(1, 21))
+    log = sorted(tmp_path.glob('*/*.log'))[-1].read_text()
+    assert 'eta:' in log and 'PSNR:' in log
+    assert load_local_checkpoint(str(tmp_path / 'iter_20.pth'))['meta']['iter'] == 20
+
+
+def test_killed_run_resumes_at_its_checkpoint(load_tool, one_thread, tmp_path):
+    train = load_tool('train')
+    # "Killed" after iteration 3: checkpoints every 2 iterations, none at the end.
+    train.main(_train_argv(tmp_path, 'train_cfg.max_iters=3', 'default_hooks.checkpoint.interval=2',
+                           'default_hooks.checkpoint.save_last=False', 'default_hooks.checkpoint.save_best=None'))
+    assert (tmp_path / 'last_checkpoint').read_text().endswith('iter_2.pth')
+    saved = load_local_checkpoint(str(tmp_path / 'iter_2.pth'))['state_dict']
+
+    runner = train.main(_train_argv(tmp_path, 'train_cfg.max_iters=4', 'default_hooks.checkpoint.interval=2',
+                                    extra=['--resume']))
+    assert _logged_iters(tmp_path) == [3, 4]  # continued after iteration 2, not from scratch
+    assert runner.iter == 4
+    resumed = load_local_checkpoint(str(tmp_path / 'iter_4.pth'))
+    assert resumed['meta']['iter'] == 4
+    assert any(not torch.equal(resumed['state_dict'][k], v) for k, v in saved.items())
+
+
+def test_amp_trains_in_bfloat16_on_cpu(load_tool, one_thread, tmp_path):
+    runner = load_tool('train').main(_train_argv(tmp_path, 'train_cfg.max_iters=2', extra=['--amp']))
+    assert type(runner.optim_wrapper).__name__ == 'CPUAmpOptimWrapper'
+    assert np.isfinite(runner.message_hub.get_scalar('train/loss').data[0]).all()
+
+
+def test_missing_dataset_fails_before_the_model_is_built(load_tool, tmp_path, monkeypatch):
+    train = load_tool('train')
+
+    def build_runner(cfg):
+        raise AssertionError('the runner (and the model) must not be built when the dataset is missing')
+
+    monkeypatch.setattr(train.Runner, 'from_cfg', build_runner)
+    with pytest.raises(FileNotFoundError, match='expected one of these layouts'):
+        train.main([str(REPO / 'configs' / 'restormer_rain100l.py'), '--device', 'cpu', '--work-dir', str(tmp_path),
+                    '--cfg-options', f'train_dataloader.dataset.data_root={tmp_path / "Rain100L"}'])
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def test_torchrun_two_cpu_processes_with_gloo(tmp_path):
+    env = dict(os.environ, OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='')
+    command = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
+               '--master_addr', '127.0.0.1', '--master_port', str(_free_port()),
+               str(REPO / 'tools' / 'train.py'), TINY, '--launcher', 'pytorch', '--device', 'cpu',
+               '--work-dir', str(tmp_path), '--cfg-options', *FAST, 'train_cfg.max_iters=2',
+               'train_dataloader.batch_size=2', 'default_hooks.checkpoint.interval=2']
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = sorted(tmp_path.glob('*/*.log'))[-1].read_text()
+    assert 'Distributed training: True' in log
+    assert "dist_cfg: {'backend': 'gloo'}" in log
+    assert 'GPU number: 2' in log  # mmengine's name for the world size
+    assert 'Iter(val) [1/1]' in log  # 2 validation images split over the 2 ranks
+    assert load_local_checkpoint(str(tmp_path / 'iter_2.pth'))['meta']['iter'] == 2

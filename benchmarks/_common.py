@@ -55,3 +55,40 @@ def write_csv(path: Optional[str], headers: Sequence[str], rows: Sequence[Sequen
         writer.writerow(headers)
         writer.writerows(rows)
     print(f'wrote {path}')
+
+
+def memory_baseline(device: torch.device) -> int:
+    """Bytes in use now: CUDA's allocated memory (peak counter reset), or the process's resident set."""
+    if device.type == 'cuda':
+        torch.cuda.reset_peak_memory_stats(device)
+        return torch.cuda.memory_allocated(device)
+    with open('/proc/self/status') as status:
+        for line in status:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def peak_memory_since(device: torch.device, baseline: int) -> int:
+    """Peak bytes above ``baseline``: CUDA's peak allocation, or the growth of the peak resident set.
+
+    On the CPU the peak resident set never falls, so measure one case per process.
+    """
+    if device.type == 'cuda':
+        return torch.cuda.max_memory_allocated(device) - baseline
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - baseline
+
+
+def run_in_subprocess(script: str, case: dict) -> dict:
+    """Run ``script --case JSON`` in a fresh process; its last stdout line is a JSON dict.
+
+    Returns that dict, or ``dict(error=last line of stderr)`` when the process failed.
+    """
+    import json
+    import subprocess
+    result = subprocess.run([sys.executable, script, '--case', json.dumps(case)], capture_output=True, text=True)
+    if result.returncode:
+        lines = result.stderr.strip().splitlines() or [f'exit status {result.returncode}']
+        return dict(error=lines[-1][:120])
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -14,9 +14,9 @@ train_dataloader = dict(
     dataset=dict(num_samples=64, image_size=image_size))
 val_dataloader = dict(num_workers=0, dataset=dict(num_samples=4, image_size=image_size))
 test_dataloader = dict(num_workers=0, dataset=dict(num_samples=4, image_size=image_size))
-train_cfg = dict(max_iters=150, val_interval=150)
+train_cfg = dict(max_iters=100, val_interval=100)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=10),
-    dict(type='CosineAnnealingLR', T_max=140, eta_min=1e-5, by_epoch=False, begin=10, end=150),
+    dict(type='CosineAnnealingLR', T_max=90, eta_min=1e-5, by_epoch=False, begin=10, end=100),
 ]
-default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=150))
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=100))

@@ -41,7 +41,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     spec = load_table_spec(args.table, repo_root=_bootstrap.REPO_ROOT)
     budget = get_budget(args.budget)
     work_dir = args.work_dir or os.path.join('work_dirs', 'reproduce', spec.name, budget.name)
-    outcomes = reproduce(spec, budget, work_dir, progress=True, log_level='INFO' if args.verbose else 'WARNING')
+    outcomes = reproduce(spec, budget, work_dir, progress=True, log_level='INFO' if args.verbose else 'ERROR')
     paths = write_report(work_dir, spec, budget, outcomes)
     with open(paths['md']) as file:
         print(file.read())

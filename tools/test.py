@@ -12,6 +12,7 @@ Writes ``DIR/images/[<dataset>/]<key>.png`` (8-bit), ``DIR/metrics.csv`` and
 import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
 
 import argparse
+import sys
 import csv
 import os
 import os.path as osp
@@ -23,7 +24,7 @@ from mmengine.runner import Runner
 
 from derain_toolkit import load_config
 from derain_toolkit.engine.multi_test_loop import format_table
-from derain_toolkit.engine.runner_utils import DEVICES, check_datasets, select_device
+from derain_toolkit.engine.runner_utils import DEVICES, PreflightError, preflight, select_device
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -35,6 +36,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config entries, e.g. test_dataloader.dataset.data_root=...')
     parser.add_argument('--device', choices=DEVICES, default='auto', help='device to test on')
+    parser.add_argument('--no-input-scores', action='store_true',
+                        help='do not score the rainy inputs (by default PSNR_input/SSIM_input are reported '
+                        'beside the model\'s, the baseline it has to beat)')
     return parser.parse_args(argv)
 
 
@@ -48,9 +52,22 @@ def build_test_config(args: argparse.Namespace) -> Config:
     cfg.load_from = args.checkpoint
     cfg.resume = False
     cfg.launcher = 'none'
+    if not args.no_input_scores:
+        _score_inputs(cfg)
     cfg.custom_hooks = [*cfg.get('custom_hooks', []),
                         dict(type='SaveDerainedImagesHook', out_dir=osp.join(out, 'images'))]
     return cfg
+
+
+def _score_inputs(cfg: Config) -> None:
+    """Ask every PSNR/SSIM test metric to score the rainy input as well."""
+    evaluators = cfg.get('test_evaluator')
+    evaluators = evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]
+    for evaluator in evaluators:
+        metrics = evaluator.get('metrics', evaluator) if isinstance(evaluator, dict) else evaluator
+        for metric in metrics if isinstance(metrics, (list, tuple)) else [metrics]:
+            if isinstance(metric, dict) and metric.get('type') in ('PSNRMetric', 'SSIMMetric'):
+                metric['score_input'] = True
 
 
 def _metrics_by_set(metrics: dict, runner: Runner) -> tuple[dict, list[str]]:
@@ -83,7 +100,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
     """Test as the command line says; return ``{set}/{metric}`` values."""
     args = parse_args(argv)
     cfg = build_test_config(args)
-    check_datasets(cfg, ('test',))
+    preflight(cfg, ('test',))
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     metrics, names = _metrics_by_set(runner.test(), runner)
     csv_path, md_path = write_metrics(metrics, names, cfg.work_dir)
@@ -93,4 +110,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except PreflightError as error:
+        sys.exit(f'{osp.basename(__file__)}: {error}')

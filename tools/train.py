@@ -14,6 +14,7 @@ CUDA, bfloat16 on CPU). Logs with progress and ETA go to ``WORK_DIR/<timestamp>/
 import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
 
 import argparse
+import sys
 import os.path as osp
 from typing import Optional
 
@@ -23,7 +24,7 @@ from mmengine.runner import Runner
 
 from derain_toolkit import load_config
 from derain_toolkit.engine.launcher import LAUNCHERS, setup_launcher
-from derain_toolkit.engine.runner_utils import DEVICES, check_datasets, enable_amp, select_device
+from derain_toolkit.engine.runner_utils import DEVICES, PreflightError, preflight, enable_amp, select_device
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -61,11 +62,14 @@ def build_train_config(args: argparse.Namespace) -> Config:
 def main(argv: Optional[list[str]] = None) -> Runner:
     """Train as the command line says; return the runner (for tests and notebooks)."""
     cfg = build_train_config(parse_args(argv))
-    check_datasets(cfg, ('train', 'val'))
+    preflight(cfg, ('train', 'val'))
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     runner.train()
     return runner
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except PreflightError as error:
+        sys.exit(f'{osp.basename(__file__)}: {error}')

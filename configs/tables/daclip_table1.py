@@ -10,6 +10,7 @@ metric_keys = dict(PSNR='RGB/PSNR', SSIM='RGB/SSIM', LPIPS='RGB/LPIPS')
 lower_is_better = ['LPIPS']
 average = False
 plot = dict(kind='bars')
+decimals = dict(PSNR=3, SSIM=4, LPIPS=4)
 note = 'LPIPS is measured only at the paper budget (it needs the lpips package and AlexNet weights).'
 rows = [
     dict(label='IR-SDE', config='configs/irsde_rain100h.py', published=[26.212, 0.8520, 0.0845]),

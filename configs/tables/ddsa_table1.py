@@ -10,6 +10,7 @@ metrics = ['PSNR', 'SSIM']
 average = True
 train_set = 'Rain13K'
 plot = dict(kind='bars')
+decimals = dict(SSIM=3)
 rows = [
     dict(label='DDSA (Ours)', config='configs/ddsa_rain13k.py',
          published=[31.69, 0.919, 30.90, 0.899, 37.93, 0.971, 34.03, 0.942, 32.11, 0.919, 33.33, 0.930]),

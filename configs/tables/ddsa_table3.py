@@ -10,6 +10,7 @@ metrics = ['PSNR', 'SSIM']
 average = False
 train_set = 'Rain13K'
 plot = dict(kind='bars')
+decimals = dict(SSIM=3)
 rows = [
     dict(label='(a) DSA, MSFN, SA', config='configs/ddsa_ablations/a_dsa.py', published=[28.68, 0.866]),
     dict(label='(b) SSA, MSFN, SA', config='configs/ddsa_ablations/b_ssa.py', published=[29.38, 0.882]),

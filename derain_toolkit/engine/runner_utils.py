@@ -8,12 +8,13 @@ before torch or mmengine are imported: the tools do it with
 :func:`select_device` resolves ``'auto'`` and checks that the request was honoured.
 """
 import os
+from typing import Any
 
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from derain_toolkit.registry import DATASETS, SCOPE
+from derain_toolkit.registry import DATASETS, PART_REGISTRIES, SCOPE
 
 DEVICES = ('auto', 'cpu', 'cuda')
 
@@ -70,19 +71,61 @@ def enable_amp(cfg: Config, device: str) -> None:
             optim_wrapper.pop(cuda_only, None)
 
 
-def check_datasets(cfg: Config, splits: tuple[str, ...]) -> None:
-    """Build the datasets of ``{split}_dataloader`` now, so a missing dataset fails at once.
+class PreflightError(RuntimeError):
+    """Inputs a run needs are missing; the message lists every problem found."""
+
+
+def _dataset_problems(dataset_cfg: dict) -> list[str]:
+    """Build ``dataset_cfg`` (each member of a ``MixedRainDataset`` on its own); return the errors."""
+    if dataset_cfg.get('type') == 'MixedRainDataset':
+        return [problem for member in dataset_cfg.get('datasets', []) if isinstance(member, dict)
+                for problem in _dataset_problems(member)]
+    try:
+        DATASETS.build(dataset_cfg)
+    except (OSError, ValueError, KeyError) as error:
+        return [f'{type(error).__name__}: {error}']
+    return []
+
+
+def _model_problems(cfg: Any) -> list[str]:
+    """Problems declared by the ``preflight(cfg)`` of every part in a model config tree."""
+    problems = []
+    if isinstance(cfg, dict):
+        part = cfg.get('type')
+        if isinstance(part, str):
+            for registry in PART_REGISTRIES.values():
+                part_cls = registry.get(part)
+                if part_cls is not None:
+                    if hasattr(part_cls, 'preflight'):
+                        problems += part_cls.preflight(dict(cfg))
+                    break
+        for value in cfg.values():
+            problems += _model_problems(value)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            problems += _model_problems(value)
+    return problems
+
+
+def preflight(cfg: Config, splits: tuple[str, ...]) -> None:
+    """Check, before anything is built, that the datasets and weights a run needs exist.
 
     The runner builds its model (and CLIP, for CLIP-RPN) long before its dataloaders;
-    building the datasets first surfaces a dataset's own error (e.g. the expected
-    folder layout) before any of that work. A ``test_dataloader`` given as
-    ``{name: dataloader}`` (``MultiDatasetTestLoop``) is checked set by set.
+    this builds the datasets of ``{split}_dataloader`` first (a ``test_dataloader`` given
+    as ``{name: dataloader}`` set by set, a ``MixedRainDataset`` member by member) and
+    asks every part of the model config with a ``preflight(cfg) -> list[str]`` static
+    method (CLIP routers, DA-CLIP: missing weights) for its problems, then reports them
+    all at once.
 
     Args:
         cfg: The full config.
         splits: Any of ``'train'``, ``'val'``, ``'test'``; absent dataloaders are skipped.
+
+    Raises:
+        PreflightError: listing every missing dataset folder and weight file, each with its fix.
     """
     init_default_scope(cfg.get('default_scope', SCOPE))
+    problems = []
     for split in splits:
         loader = cfg.get(f'{split}_dataloader')
         if not loader:
@@ -90,4 +133,9 @@ def check_datasets(cfg: Config, splits: tuple[str, ...]) -> None:
         loaders = [loader] if 'dataset' in loader else list(loader.values())
         for each in loaders:
             if isinstance(each.get('dataset'), dict):
-                DATASETS.build(each['dataset'])
+                problems += _dataset_problems(each['dataset'])
+    problems += _model_problems(cfg.get('model'))
+    if problems:
+        unique = list(dict.fromkeys(problems))
+        raise PreflightError(f'{len(unique)} problem(s) before training can start:\n'
+                             + '\n'.join(f'  {n}. {p}' for n, p in enumerate(unique, 1)))

@@ -24,7 +24,9 @@ class ImageQualityMetric(BaseMetric):
     True: both are rounded to ``uint8`` first, as Restormer scores saved PNGs).
     The result holds ``{metric_name}`` (mean over all images) and, when the outputs
     carry a ``dataset`` entry with more than one value (a ``MixedRainDataset``),
-    ``{metric_name}_{dataset}`` for each source.
+    ``{metric_name}_{dataset}`` for each source. With ``score_input`` the rainy
+    ``inputs`` are scored against ``gt`` too, as ``{metric_name}_input``: the baseline
+    a deraining model has to beat.
 
     Args:
         crop_border: Pixels removed on each side before scoring.
@@ -32,14 +34,16 @@ class ImageQualityMetric(BaseMetric):
         round_to_uint8: Round predictions and targets to ``uint8`` first.
         collect_device: mmengine's device for gathering results across ranks.
         prefix: Prefix of the metric names (``'{prefix}/PSNR'``).
+        score_input: Also score the rainy input against the ground truth.
     """
 
     metric_name: str = ''
     score_fn: Callable[..., float]
 
     def __init__(self, crop_border: int = 0, y_channel: bool = True, round_to_uint8: bool = True,
-                 collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
+                 collect_device: str = 'cpu', prefix: Optional[str] = None, score_input: bool = False) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
+        self.score_input = score_input
         self.crop_border = crop_border
         self.y_channel = y_channel
         self.round_to_uint8 = round_to_uint8
@@ -50,18 +54,28 @@ class ImageQualityMetric(BaseMetric):
             if sample.get('gt') is None:
                 raise ValueError(f"{type(self).__name__} needs the ground truth 'gt' in each predict output; "
                                  f"sample '{sample.get('key')}' has none (use a paired dataset for validation)")
-            score = type(self).score_fn(_to_hwc(sample['pred'], 'pred'), _to_hwc(sample['gt'], 'gt'),
-                                        crop_border=self.crop_border, y_channel=self.y_channel,
-                                        round_to_uint8=self.round_to_uint8)
-            self.results.append(dict(score=score, dataset=sample.get('dataset')))
+            gt = _to_hwc(sample['gt'], 'gt')
+            result = dict(score=self._score(_to_hwc(sample['pred'], 'pred'), gt), dataset=sample.get('dataset'))
+            if self.score_input:
+                result['input_score'] = self._score(_to_hwc(sample['inputs'], 'inputs'), gt)
+            self.results.append(result)
+
+    def _score(self, image: np.ndarray, gt: np.ndarray) -> float:
+        return type(self).score_fn(image, gt, crop_border=self.crop_border, y_channel=self.y_channel,
+                                   round_to_uint8=self.round_to_uint8)
 
     def compute_metrics(self, results: list) -> dict:
         """Average the per-image scores, overall and per source dataset."""
-        metrics = {self.metric_name: float(np.mean([r['score'] for r in results]))}
-        by_dataset = defaultdict(list)
-        for result in results:
-            by_dataset[result['dataset']].append(result['score'])
-        if len(by_dataset) > 1:
-            for name, scores in by_dataset.items():
-                metrics[f'{self.metric_name}_{name}'] = float(np.mean(scores))
+        metrics = {}
+        fields = [('score', self.metric_name)]
+        if self.score_input:
+            fields.append(('input_score', f'{self.metric_name}_input'))
+        for field, metric_name in fields:
+            metrics[metric_name] = float(np.mean([r[field] for r in results]))
+            by_dataset = defaultdict(list)
+            for result in results:
+                by_dataset[result['dataset']].append(result[field])
+            if len(by_dataset) > 1:
+                for name, scores in by_dataset.items():
+                    metrics[f'{metric_name}_{name}'] = float(np.mean(scores))
         return metrics

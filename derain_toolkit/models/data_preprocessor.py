@@ -8,6 +8,15 @@ from mmengine.model import BaseDataPreprocessor
 from derain_toolkit.registry import MODELS
 
 
+def _select(collated: Any, index: int, batch: int) -> Any:
+    """Sample ``index`` of a ``pseudo_collate``-d value (nested dicts of per-sample lists)."""
+    if isinstance(collated, Mapping):
+        return {key: _select(value, index, batch) for key, value in collated.items()}
+    if isinstance(collated, (list, tuple)) and len(collated) == batch:
+        return collated[index]
+    return collated
+
+
 @MODELS.register_module()
 class DerainDataPreprocessor(BaseDataPreprocessor):
     """Stack rainy inputs and clean targets into (B, 3, H, W) tensors on the model's device.
@@ -30,7 +39,7 @@ class DerainDataPreprocessor(BaseDataPreprocessor):
             inputs = torch.stack(list(inputs))
         samples = data.get('data_samples') or [{} for _ in range(inputs.shape[0])]
         if isinstance(samples, Mapping):  # pseudo_collate's dict of lists -> list of dicts
-            samples = [dict(zip(samples, values)) for values in zip(*samples.values())]
+            samples = [_select(samples, i, inputs.shape[0]) for i in range(inputs.shape[0])]
         gts = [sample.get('gt') for sample in samples]
         gt = torch.stack(gts).to(inputs.dtype) if all(g is not None for g in gts) else None
         meta = [{k: v for k, v in sample.items() if k != 'gt'} for sample in samples]

@@ -59,13 +59,19 @@ class Derainer(BaseModel):
             return self.generator.sample(self.backbone, inputs)['pred']
         raise ValueError(f"Derainer: mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
 
+    def _network_kwargs(self, data_samples: Optional[dict[str, Any]]) -> dict[str, Any]:
+        """``keys=[sample keys]`` for networks that declare ``uses_sample_keys`` (CLIP-RPN's route cache)."""
+        if not getattr(self.backbone, 'uses_sample_keys', False) or not data_samples:
+            return {}
+        return {'keys': [meta.get('key') for meta in data_samples.get('meta') or []] or None}
+
     def loss(self, inputs: torch.Tensor, data_samples: Optional[dict[str, Any]]) -> dict[str, torch.Tensor]:
         """Weighted loss terms, named ``loss_<name>`` (``loss_<name>_<i>`` when a name repeats)."""
         gt = None if data_samples is None else data_samples.get('gt')
         if gt is None:
             raise ValueError('Derainer: training needs clean targets (data_samples["gt"]); '
                              'the dataset returned none')
-        outputs = self.generator.forward_train(self.backbone, inputs, gt)
+        outputs = self.generator.forward_train(self.backbone, inputs, gt, **self._network_kwargs(data_samples))
         outputs.update(inputs=inputs, gt=gt)
         names = [loss.name for loss in self.losses]
         terms = {}
@@ -82,7 +88,7 @@ class Derainer(BaseModel):
     def predict(self, inputs: torch.Tensor, data_samples: Optional[dict[str, Any]]) -> list[dict[str, Any]]:
         """One dict per sample: ``pred``, ``inputs``, ``gt`` (or None), metadata, and per-sample
         auxiliary outputs of the generator (tensors with a batch dimension, e.g. masks)."""
-        outputs = self.generator.sample(self.backbone, inputs)
+        outputs = self.generator.sample(self.backbone, inputs, **self._network_kwargs(data_samples))
         batch = inputs.shape[0]
         gt = None if data_samples is None else data_samples.get('gt')
         meta = (data_samples or {}).get('meta') or [{} for _ in range(batch)]

@@ -40,10 +40,13 @@ def measured_cells(spec: TableSpec, outcomes: list[RunOutcome]) -> dict[int, dic
 
 
 def _decimals(spec: TableSpec, column: int, metric: str) -> int:
-    published = [row.published[column] for row in spec.rows if row.published[column] is not None]
-    if published:
-        return max(len(repr(v).split('.')[1]) if '.' in repr(v) else 0 for v in published)
-    return 2 if metric == 'PSNR' else 4
+    """The spec's ``decimals`` for ``metric``, else 2 for PSNR and 4 for the rest, or more
+    when the paper prints more (a float drops trailing zeros: 30.90 reads as 30.9)."""
+    if metric in spec.decimals:
+        return spec.decimals[metric]
+    published = [repr(row.published[column]) for row in spec.rows if row.published[column] is not None]
+    printed = [len(text.split('.')[1]) for text in published if '.' in text]
+    return max([2 if metric == 'PSNR' else 4] + printed)
 
 
 def _fmt(value: Optional[float], decimals: int) -> str:
@@ -60,9 +63,10 @@ def write_markdown(path: str, spec: TableSpec, budget: Budget, outcomes: list[Ru
     """``table.md``: one row per spec row, a cell ``ours / paper (diff)`` per column."""
     ours = measured_cells(spec, outcomes)
     seconds = {row.index: sum(o.seconds for o in outcomes if o.row.index == row.index) for row in spec.rows}
-    header = ['Row'] + [f'{d} {m}' for d, m in spec.columns] + ['time (s)']
+    header = (['Row'] + [f'{d} {m}' + (' ↓' if m in spec.lower_is_better else '') for d, m in spec.columns]
+              + ['time (s)'])
     lines = [f'## {title(spec, budget)}', '',
-             'Each cell: ours / paper (ours − paper).', '',
+             'Each cell: ours / paper (ours − paper); ↓: lower is better.', '',
              '| ' + ' | '.join(header) + ' |', '|' + ' --- |' * len(header)]
     for row in spec.rows:
         cells = [row.label]
@@ -73,6 +77,10 @@ def write_markdown(path: str, spec: TableSpec, budget: Budget, outcomes: list[Ru
             cells.append(f'{_fmt(value, decimals)} / {_fmt(paper, decimals)}{diff}')
         cells.append(f'{seconds[row.index]:.1f}')
         lines.append('| ' + ' | '.join(cells) + ' |')
+    unmeasured = [f'{o.row.label}: ' + ', '.join(o.missing) for o in outcomes if o.missing]
+    if unmeasured:
+        lines += ['', 'Not measured (the test run did not report these metrics):']
+        lines += [f'- {line}' for line in unmeasured]
     failures = [o for o in outcomes if o.error]
     if failures:
         lines += ['', 'Failed runs (retried on the next call):']
@@ -135,7 +143,7 @@ def write_plot(path: str, spec: TableSpec, budget: Budget, outcomes: list[RunOut
             axis.set_xticks(np.arange(len(columns)), [d for _, d in columns])
         axis.set_ylabel(metric)
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=7)
+    axes[0][-1].legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.02, 1.0))
     figure.suptitle(f'{spec.paper} {spec.table} — budget: {budget.name}', fontsize=10)
     figure.tight_layout()
     figure.savefig(path, dpi=120)

@@ -27,6 +27,7 @@ from mmengine.runner import Runner
 from tqdm import tqdm
 
 from derain_toolkit.build import load_config
+from derain_toolkit.engine.runner_utils import preflight
 from derain_toolkit.reproduce.budgets import Budget, apply_budget
 from derain_toolkit.reproduce.table_spec import Row, Run, TableSpec
 
@@ -36,11 +37,13 @@ ERROR_FILE = 'error.txt'
 
 @dataclass
 class RunOutcome:
-    """What became of one run: its cells ``{dataset: {metric: value}}`` or its error."""
+    """What became of one run: its cells ``{dataset: {metric: value}}`` (and the cells it
+    could not measure, as ``'<dataset> <metric>'``) or its error."""
 
     row: Row
     run: Run
     cells: dict = field(default_factory=dict)
+    missing: list = field(default_factory=list)
     error: Optional[str] = None
     skipped: bool = False
     seconds: float = 0.0
@@ -64,7 +67,11 @@ def build_run_config(spec: TableSpec, row: Row, run: Run, budget: Budget, work_d
 
 
 def train_and_test(cfg: Config) -> dict:
-    """Train ``cfg`` with a fresh Runner, test the final weights, return the test metrics."""
+    """Train ``cfg`` with a fresh Runner, test the final weights, return the test metrics.
+
+    The datasets are built first, so a missing dataset fails before the model is built.
+    """
+    preflight(cfg, ('train', 'test'))
     runner = Runner.from_cfg(cfg)
     try:
         runner.train()
@@ -77,18 +84,24 @@ def train_and_test(cfg: Config) -> dict:
                 logger.removeHandler(handler)
 
 
-def extract_cells(spec: TableSpec, run: Run, metrics: dict) -> dict:
+def extract_cells(spec: TableSpec, run: Run, metrics: dict) -> tuple[dict, list[str]]:
     """Pick each (dataset, metric) cell of ``run`` out of its test metrics.
 
     Per metric (result key ``k`` from ``spec.metric_keys``), a dataset's value is
     ``'{dataset}/{k}'`` (``MultiDatasetTestLoop``), else ``'{k}_{dataset}'`` (one source
     of a mixed test set), else the plain ``k`` (the config's single test set), which at
-    most one dataset of the run may take.
+    most one dataset of the run may take. A metric the run did not report at all (e.g.
+    LPIPS dropped by a budget) leaves its cells missing.
+
+    Returns:
+        ``({dataset: {metric: value}}, ['<dataset> <metric>' of every missing cell])``.
 
     Raises:
-        KeyError: A cell cannot be found, or several datasets would take the plain key.
+        KeyError: Several datasets would take the plain key (the spec's datasets do not
+            match the config's test sets).
     """
     cells: dict = {}
+    missing: list[str] = []
     for metric in spec.metrics:
         key = spec.metric_key(metric)
         plain = []
@@ -101,12 +114,16 @@ def extract_cells(spec: TableSpec, run: Run, metrics: dict) -> dict:
                 plain.append(dataset)
         if not plain:
             continue
-        if len(plain) > 1 or key not in metrics:
+        if key not in metrics:
+            missing += [f'{dataset} {metric}' for dataset in plain]
+            continue
+        if len(plain) > 1:
             raise KeyError(f'{run.config}: no test metric for {metric!r} on {plain} (looked for '
-                           f"'<dataset>/{key}', '{key}_<dataset>' and '{key}'); the test run reported "
-                           f'{sorted(metrics)}. Fix the spec\'s datasets/metric_keys or the config\'s test sets.')
+                           f"'<dataset>/{key}' and '{key}_<dataset>'; the plain '{key}' can stand for one "
+                           f'dataset only); the test run reported {sorted(metrics)}. Fix the spec\'s datasets '
+                           'or the config\'s test sets.')
         cells.setdefault(plain[0], {})[metric] = float(metrics[key])
-    return cells
+    return cells, missing
 
 
 @contextlib.contextmanager
@@ -159,7 +176,11 @@ def reproduce(spec: TableSpec, budget: Budget, work_dir: str, progress: bool = T
         results_path = os.path.join(folder, RESULTS_FILE)
         if os.path.isfile(results_path):
             saved = read_results(results_path)
-            outcomes.append(RunOutcome(row, run, saved['cells'], skipped=True, seconds=saved['seconds']))
+            if saved.get('budget') != budget.name:
+                raise ValueError(f'{results_path} holds a result of budget {saved.get("budget")!r}, not '
+                                 f'{budget.name!r}: use another --work-dir for each budget')
+            outcomes.append(RunOutcome(row, run, saved['cells'], saved.get('missing', []), skipped=True,
+                                       seconds=saved['seconds']))
             continue
         os.makedirs(folder, exist_ok=True)
         start = time.perf_counter()
@@ -167,18 +188,20 @@ def reproduce(spec: TableSpec, budget: Budget, work_dir: str, progress: bool = T
             with _cpu_threads(budget.cpu_threads):
                 raw = train_fn(build_run_config(spec, row, run, budget, work_dir, log_level))
             metrics = {k: float(v) if isinstance(v, (int, float)) else str(v) for k, v in raw.items()}
-            cells = extract_cells(spec, run, metrics)
-        except Exception:  # one failing row must not lose the others: recorded, retried next time
-            error = traceback.format_exc()
-            with open(os.path.join(folder, ERROR_FILE), 'w') as file:
-                file.write(error)
-            outcomes.append(RunOutcome(row, run, error=error.strip().splitlines()[-1],
-                                       seconds=time.perf_counter() - start))
+            cells, missing = extract_cells(spec, run, metrics)
+        except Exception as error:  # one failing row must not lose the others: recorded, retried next time
+            error_path = os.path.join(folder, ERROR_FILE)
+            with open(error_path, 'w') as file:
+                file.write(traceback.format_exc())
+            message = ' '.join(str(error).split())
+            summary = f'{type(error).__name__}: {message[:300]}{"…" if len(message) > 300 else ""} ({error_path})'
+            outcomes.append(RunOutcome(row, run, error=summary, seconds=time.perf_counter() - start))
             continue
         seconds = time.perf_counter() - start
         if os.path.isfile(os.path.join(folder, ERROR_FILE)):
             os.remove(os.path.join(folder, ERROR_FILE))
         _write_json(results_path, dict(table=spec.name, row=row.label, run=run.name, config=run.config,
-                                       budget=budget.name, seconds=seconds, cells=cells, metrics=metrics))
-        outcomes.append(RunOutcome(row, run, cells, seconds=seconds))
+                                       budget=budget.name, seconds=seconds, cells=cells, missing=missing,
+                                       metrics=metrics))
+        outcomes.append(RunOutcome(row, run, cells, missing, seconds=seconds))
     return outcomes

@@ -10,6 +10,7 @@ A spec is a plain mmengine config file::
     average = False                       # True: an 'Average' group, the mean over datasets
     metric_keys = dict(PSNR='Y/PSNR')     # optional: result key of a metric (default its name)
     lower_is_better = ['LPIPS']           # optional
+    decimals = dict(SSIM=3)               # optional: digits shown (default PSNR 2, others 4)
     plot = dict(kind='bars')              # or dict(kind='sweep', x_label='β')
     note = '...'                          # optional, printed under the table
     train_set = 'Rain13K'                 # optional: name of the training data of every row
@@ -68,8 +69,9 @@ class Row:
 
     @property
     def slug(self) -> str:
-        """A folder name for the row: ``row03_w_o-mgca``."""
-        text = re.sub(r'[^A-Za-z0-9.+-]+', '_', self.label).strip('_').lower()
+        """A folder name for the row: ``row03_rpn_y_mgca_n`` for ``'RPN ✓, MGCA ✗'``."""
+        text = self.label.replace('✓', ' y ').replace('✗', ' n ')
+        text = re.sub(r'[^A-Za-z0-9.+-]+', '_', text).strip('_').lower()
         return f'row{self.index:02d}_{text[:40]}'
 
 
@@ -89,6 +91,7 @@ class TableSpec:
     plot: dict
     metric_keys: dict
     lower_is_better: tuple[str, ...]
+    decimals: dict = field(default_factory=dict)
     note: str = ''
 
     @property
@@ -205,4 +208,5 @@ def load_table_spec(table: str, repo_root: Optional[str] = None) -> TableSpec:
                      caption=str(cfg.get('caption', '')), datasets=tuple(spec['datasets']),
                      metrics=tuple(cfg.metrics), average=spec['average'], rows=rows, plot=plot,
                      metric_keys=dict(cfg.get('metric_keys') or {}),
-                     lower_is_better=tuple(cfg.get('lower_is_better') or ()), note=str(cfg.get('note', '')))
+                     lower_is_better=tuple(cfg.get('lower_is_better') or ()),
+                     decimals=dict(cfg.get('decimals') or {}), note=str(cfg.get('note', '')))

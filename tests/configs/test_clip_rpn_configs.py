@@ -90,8 +90,6 @@ def test_clip_weights_problem_of_the_paper_config_says_how_to_give_weights():
         assert '--cfg-options model.backbone.router.pretrained=' in problem
 
 
-@pytest.mark.xfail(strict=True, reason='tools/train.py checks the datasets before the model is built; '
-                   'reporting both problems together needs a preflight there (see clip_weights_problem)')
 def test_train_reports_missing_data_and_clip_weights_together(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     message = _train_error(tmp_path)

@@ -2,7 +2,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from derain_toolkit.engine.runner_utils import check_datasets, enable_amp, select_device
+from derain_toolkit.engine.runner_utils import PreflightError, enable_amp, preflight, select_device
 
 
 def test_select_device_resolves_auto_and_checks_requests():
@@ -30,12 +30,22 @@ def test_enable_amp_picks_the_wrapper_of_the_device():
                                      clip_grad=dict(max_norm=1))
 
 
-def test_check_datasets_raises_the_dataset_error(tmp_path):
+def test_preflight_raises_the_dataset_error(tmp_path):
     loader = dict(dataset=dict(type='PairedRainDataset', data_root=str(tmp_path / 'absent'), name='x'))
     cfg = Config(dict(default_scope='derain_toolkit', train_dataloader=loader,
                       test_dataloader=dict(SetA=dict(loader))))
-    with pytest.raises(FileNotFoundError, match='expected one of these layouts'):
-        check_datasets(cfg, ('train',))
-    with pytest.raises(FileNotFoundError, match='expected one of these layouts'):
-        check_datasets(cfg, ('test',))
-    check_datasets(cfg, ('val',))  # absent: nothing to check
+    with pytest.raises(PreflightError, match='expected one of these layouts'):
+        preflight(cfg, ('train',))
+    with pytest.raises(PreflightError, match='expected one of these layouts'):
+        preflight(cfg, ('test',))
+    preflight(cfg, ('val',))  # absent: nothing to check
+
+
+def test_preflight_lists_every_missing_member_of_a_mixed_dataset(tmp_path):
+    members = [dict(type='PairedRainDataset', data_root=str(tmp_path / name), name=name)
+               for name in ('RainA', 'RainB')]
+    cfg = Config(dict(default_scope='derain_toolkit',
+                      train_dataloader=dict(dataset=dict(type='MixedRainDataset', datasets=members))))
+    with pytest.raises(PreflightError, match='2 problem') as error:
+        preflight(cfg, ('train',))
+    assert 'RainA' in str(error.value) and 'RainB' in str(error.value)

@@ -28,7 +28,7 @@ class _FakeRunner:
         self.model, self.iter, self.max_iters = model, cur_iter, max_iters
 
 
-def test_dls_loss_exponent_follows_progress_through_ddp_wrapper(monkeypatch, toy_model):
+def test_dls_loss_exponent_follows_progress_through_ddp_wrapper(toy_model):
     model = toy_model()
     model.dls = DLSLoss(beta=0.8, eta=2.3)
     # A DDP wrapper without a process group: only ``.module`` matters to the hook.

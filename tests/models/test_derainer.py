@@ -44,8 +44,36 @@ def test_mixed_sizes_in_a_batch_are_refused_with_advice():
 def test_pseudo_collated_batches_are_unpacked_per_sample():
     from mmengine.dataset import pseudo_collate
     model = derain_toolkit.build_model(TINY)
-    items = [dict(inputs=torch.rand(3, 8, 8), data_samples=dict(gt=torch.rand(3, 8, 8), key=f'k{i}'))
-             for i in range(2)]
+    items = [dict(inputs=torch.rand(3, 8, 8),
+                  data_samples=dict(gt=torch.rand(3, 8, 8), key=f'k{i}', params=dict(angle=i)))
+             for i in range(3)]
     outputs = model.val_step(pseudo_collate(items))
-    assert [o['key'] for o in outputs] == ['k0', 'k1']
+    assert [o['key'] for o in outputs] == ['k0', 'k1', 'k2']
+    assert [o['params'] for o in outputs] == [dict(angle=0), dict(angle=1), dict(angle=2)]
     assert torch.equal(outputs[1]['gt'], items[1]['data_samples']['gt'])
+
+
+def test_networks_that_use_sample_keys_receive_them():
+    from mmengine.dataset import pseudo_collate
+
+    from derain_toolkit.registry import BACKBONES
+
+    @BACKBONES.register_module(force=True)
+    class KeyRecordingNet(torch.nn.Module):
+        uses_sample_keys = True
+
+        def __init__(self):
+            super().__init__()
+            self.shift = torch.nn.Parameter(torch.zeros(1))
+            self.seen = []
+
+        def forward(self, x, keys=None):
+            self.seen.append(keys)
+            return x + self.shift
+
+    model = derain_toolkit.build_model(dict(type='Derainer', backbone=dict(type='KeyRecordingNet')))
+    items = [dict(inputs=torch.rand(3, 4, 4), data_samples=dict(gt=torch.rand(3, 4, 4), key=f'k{i}'))
+             for i in range(2)]
+    model.val_step(pseudo_collate(items))
+    model(torch.rand(2, 3, 4, 4), dict(gt=torch.rand(2, 3, 4, 4), meta=[dict(key='a'), dict(key='b')]), mode='loss')
+    assert model.backbone.seen == [['k0', 'k1'], ['a', 'b']]

@@ -17,7 +17,7 @@ def test_smoke_shrinks_clip_rpn_and_makes_one_synthetic_test_set_per_column():
     assert unet.dim == 8 and unet.num_blocks == (1, 1, 1, 1) and unet.num_refinement_blocks == 1
     router = cfg.model.backbone.router
     assert router.pretrained is None and router.allow_random_init and router.model_cfg == TINY_CLIP
-    assert cfg.train_cfg == dict(type='IterBasedTrainLoop', max_iters=4, val_interval=5)
+    assert cfg.train_cfg == dict(type='IterBasedTrainLoop', max_iters=10, val_interval=11)
     assert cfg.param_scheduler is None and cfg.val_dataloader is None
     assert cfg.optim_wrapper.type == 'OptimWrapper' and cfg.optim_wrapper.optimizer.lr == 2e-4
     assert sorted(cfg.test_dataloader) == ['Mixed', 'Rain100L']
@@ -33,7 +33,8 @@ def test_smoke_keeps_the_ablated_parts_and_shrinks_irsde_with_daclip():
     assert ddsa.model.backbone.num_refinement_blocks == 1
     irsde = apply_budget(_config('irsde_daclip_rain100h.py'), get_budget('smoke'), ['Rain100H'], 'Rain100H')
     assert irsde.model.backbone.nf == 8 and irsde.model.backbone.embed_dim == TINY_CLIP['embed_dim']
-    assert irsde.model.generator.num_steps == 10 and irsde.model.generator.daclip.pretrained is None
+    generator = irsde.model.generator
+    assert generator.sample_steps == 10 and generator.num_steps == 100 and generator.daclip.pretrained is None
     assert all(m.type != 'LPIPSMetric' for m in irsde.test_evaluator)
 
 

@@ -53,10 +53,16 @@ def test_cells_come_from_named_sets_then_mixed_sources_then_the_plain_key():
     metrics = {'Rain100L/Y/PSNR': 30.0, 'Rain100L/SSIM': 0.9,
                'Y/PSNR_Rain100H': 25.0, 'SSIM_Rain100H': 0.8, 'Y/PSNR': 27.0, 'SSIM': 0.85}
     run = Run('all', 'cfg.py', ('Rain100L', 'Rain100H', 'Mixed'), 'Mixed')
-    assert extract_cells(_Spec, run, metrics) == {
+    assert extract_cells(_Spec, run, metrics) == ({
         'Rain100L': {'PSNR': 30.0, 'SSIM': 0.9},
         'Rain100H': {'PSNR': 25.0, 'SSIM': 0.8},
-        'Mixed': {'PSNR': 27.0, 'SSIM': 0.85}}
+        'Mixed': {'PSNR': 27.0, 'SSIM': 0.85}}, [])
+
+
+def test_a_metric_the_run_did_not_report_leaves_its_cells_missing():
+    run = Run('all', 'cfg.py', ('A', 'B'), 'A')
+    cells, missing = extract_cells(_Spec, run, {'A/Y/PSNR': 30.0, 'B/Y/PSNR': 20.0})
+    assert cells == {'A': {'PSNR': 30.0}, 'B': {'PSNR': 20.0}} and missing == ['A SSIM', 'B SSIM']
 
 
 def test_two_datasets_cannot_share_the_plain_key():

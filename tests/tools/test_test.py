@@ -3,6 +3,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from mmengine.runner.checkpoint import save_checkpoint
 
@@ -34,6 +35,9 @@ def test_writes_images_and_metrics_tables(load_tool, one_thread, tmp_path):
         assert saved.dtype == np.uint8 and saved.shape == (32, 32, 3)
         scores.append(psnr(saved, gt))
     assert metrics['synthetic_test/PSNR'] == np.mean(scores)  # the saved PNGs are what was scored
+    input_scores = [psnr(dataset[i]['inputs'].permute(1, 2, 0).numpy(),
+                         dataset[i]['data_samples']['gt'].permute(1, 2, 0).numpy()) for i in range(2)]
+    assert metrics['synthetic_test/PSNR_input'] == pytest.approx(np.mean(input_scores))  # the rainy baseline
 
     with open(out / 'metrics.csv') as handle:
         rows = list(csv.DictReader(handle))
@@ -41,7 +45,7 @@ def test_writes_images_and_metrics_tables(load_tool, one_thread, tmp_path):
     assert float(rows[0]['PSNR']) == metrics['synthetic_test/PSNR']
     assert float(rows[0]['SSIM']) == metrics['synthetic_test/SSIM']
     table = (out / 'metrics.md').read_text()
-    assert table.startswith('| Dataset | PSNR | SSIM |') and f"{metrics['synthetic_test/PSNR']:.4f}" in table
+    assert table.startswith('| Dataset | PSNR | PSNR_input | SSIM | SSIM_input |') and f"{metrics['synthetic_test/PSNR']:.4f}" in table
 
 
 def test_several_test_sets_give_one_row_each(load_tool, tmp_path):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from derain_toolkit.engine.runner_utils import PreflightError
 from derain_toolkit.engine.safe_checkpoint import load_local_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,6 +42,8 @@ def test_twenty_iterations_lower_the_loss(load_tool, one_thread, tmp_path):
     log = sorted(tmp_path.glob('*/*.log'))[-1].read_text()
     assert 'eta:' in log and 'PSNR:' in log
     assert load_local_checkpoint(str(tmp_path / 'iter_20.pth'))['meta']['iter'] == 20
+    assert (tmp_path / 'best_PSNR_iter_20.pth').is_file()  # best saving nests a step save: both atomic
+    assert not list(tmp_path.glob('*.tmp'))
 
 
 def test_killed_run_resumes_at_its_checkpoint(load_tool, one_thread, tmp_path):
@@ -73,7 +76,7 @@ def test_missing_dataset_fails_before_the_model_is_built(load_tool, tmp_path, mo
         raise AssertionError('the runner (and the model) must not be built when the dataset is missing')
 
     monkeypatch.setattr(train.Runner, 'from_cfg', build_runner)
-    with pytest.raises(FileNotFoundError, match='expected one of these layouts'):
+    with pytest.raises(PreflightError, match='expected one of these layouts'):
         train.main([str(REPO / 'configs' / 'restormer_rain100l.py'), '--device', 'cpu', '--work-dir', str(tmp_path),
                     '--cfg-options', f'train_dataloader.dataset.data_root={tmp_path / "Rain100L"}'])
 
@@ -99,3 +102,18 @@ def test_torchrun_two_cpu_processes_with_gloo(tmp_path):
     assert 'GPU number: 2' in log  # mmengine's name for the world size
     assert 'Iter(val) [1/1]' in log  # 2 validation images split over the 2 ranks
     assert load_local_checkpoint(str(tmp_path / 'iter_2.pth'))['meta']['iter'] == 2
+
+
+def test_device_cpu_hides_gpus_before_torch_starts(load_tool, monkeypatch):
+    bootstrap = load_tool('_bootstrap')
+    monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '0')
+    bootstrap.hide_gpus_if_cpu_requested([TINY, '--device', 'auto'])
+    assert os.environ['CUDA_VISIBLE_DEVICES'] == '0'
+    bootstrap.hide_gpus_if_cpu_requested([TINY, '--amp', '--device', 'cpu'])
+    assert os.environ['CUDA_VISIBLE_DEVICES'] == ''
+    code = 'import torch, mmengine.device as d; print(torch.cuda.is_available(), d.get_device())'
+    # On a GPU machine this is the real check: mmengine must pick the CPU.
+    probe = subprocess.run([sys.executable, '-c', f'import sys; sys.argv += ["--device", "cpu"]; '
+                            f'sys.path.insert(0, {str(REPO / "tools")!r}); import _bootstrap; {code}'],
+                           capture_output=True, text=True, env=dict(os.environ, CUDA_VISIBLE_DEVICES='0'))
+    assert probe.stdout.split() == ['False', 'cpu'], probe.stderr[-2000:]

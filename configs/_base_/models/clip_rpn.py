@@ -38,3 +38,6 @@ model = dict(
         dict(type='RainMaskBCELoss', threshold=0.1, target_resize='area', loss_weight=0.1),
     ],
     data_preprocessor=dict(type='DerainDataPreprocessor'))
+# Samples of a batch use only their route's branches: multi-GPU training must let DDP
+# skip the parameters of the other routes.
+model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)

@@ -51,13 +51,18 @@ class _ResidualAttention(nn.Module):
         return feat + self.attn(self.norm(feat))
 
 
-def _load_route_cache(path: str, num_branches: int) -> dict[str, int]:
+def _load_route_cache(path: str, router: nn.Module) -> dict[str, int]:
+    num_branches = router.num_branches
     with open(path) as file:
         content = json.load(file)
     routes = content.get('routes') if isinstance(content, dict) else None
     if not isinstance(routes, dict):
         raise ValueError(f'Route cache {path}: expected JSON with a "routes" object {{key: branch}}, as '
                          'written by tools/clip_perception.py --save-routes')
+    prompts, expected = content.get('prompts'), getattr(router, 'prompts', None)
+    if prompts and expected is not None and list(prompts) != list(expected):
+        raise ValueError(f'Route cache {path} was computed with other prompts than this router\'s '
+                         f'({prompts} vs {expected}); regenerate it with tools/clip_perception.py')
     bad = {k: v for k, v in routes.items() if not isinstance(v, int) or not 0 <= v < num_branches}
     if bad:
         raise ValueError(f'Route cache {path}: routes must be integers in [0, {num_branches}) for this '
@@ -80,6 +85,8 @@ class CLIPRPN(nn.Module):
             ``heads`` reversed, i.e. the heads of the feature at each level).
         route_cache: Path of a per-image route cache, or ``None`` to route live.
     """
+
+    uses_sample_keys = True  # the Derainer passes keys=[...] for the route cache
 
     def __init__(self,
                  backbone: dict,
@@ -113,7 +120,7 @@ class CLIPRPN(nn.Module):
             for _ in range(self.num_branches))
         self.mask_heads = nn.ModuleList(
             RainMaskHead(3, mask_hidden_channels) for _ in channels) if mgca is not None else None
-        self.route_cache = _load_route_cache(route_cache, self.num_branches) if route_cache else None
+        self.route_cache = _load_route_cache(route_cache, self.router) if route_cache else None
 
     def routes(self, x: torch.Tensor, keys: Optional[Sequence[str]] = None) -> torch.Tensor:
         """Branch of each sample (B,): from the route cache where it has the key, else the router."""

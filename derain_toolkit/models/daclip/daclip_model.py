@@ -20,8 +20,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from derain_toolkit.models.daclip.controller import DAClipController
-from derain_toolkit.models.layers.open_clip_loader import build_open_clip
+from derain_toolkit.models.layers.open_clip_loader import build_open_clip, clip_weights_problem
 from derain_toolkit.registry import MODELS
+
+_CFG_KEY = 'model.generator.daclip.pretrained'
 
 #: Degradation texts of the official DA-CLIP training set (universal image restoration).
 DEGRADATION_TYPES = ('motion-blurry', 'hazy', 'jpeg-compressed', 'low-light', 'noisy', 'raindrop', 'rainy',
@@ -51,7 +53,7 @@ class DACLIP(nn.Module):
                  warn_untrained: bool = True) -> None:
         super().__init__()
         clip, self.tokenizer, mean, std, self.image_size = build_open_clip(
-            clip_model, pretrained, allow_random_init=allow_random_init, model_cfg=model_cfg)
+            clip_model, pretrained, allow_random_init=allow_random_init, model_cfg=model_cfg, cfg_key=_CFG_KEY)
         clip.requires_grad_(False)
         self.clip = clip
         self.controller = DAClipController(clip.visual)
@@ -64,6 +66,14 @@ class DACLIP(nn.Module):
         elif warn_untrained:
             warnings.warn('DACLIP: no controller_checkpoint given; the controller is at its zero-initialised start, '
                           'so the content embedding equals plain CLIP\'s. Train one with tools/train_daclip.py.')
+
+    @staticmethod
+    def preflight(cfg: dict) -> list[str]:
+        """Problems building ``cfg`` would meet, found without building it (missing weights)."""
+        if cfg.get('model_cfg') is not None:
+            return []
+        problem = clip_weights_problem(cfg.get('clip_model', 'ViT-B-32'), cfg.get('pretrained', 'openai'), _CFG_KEY)
+        return [problem] if problem else []
 
     def train(self, mode: bool = True) -> 'DACLIP':
         """Switch the controller's mode; the frozen CLIP model always stays in eval mode."""

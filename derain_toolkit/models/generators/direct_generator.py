@@ -19,14 +19,15 @@ def _as_outputs(result: Union[torch.Tensor, dict[str, Any]]) -> dict[str, Any]:
 class DirectGenerator(nn.Module):
     """One network call per prediction; pixel losses compare the prediction with the clean image."""
 
-    def forward_train(self, network: nn.Module, inputs: torch.Tensor, gt: torch.Tensor) -> dict[str, Any]:
-        """Returns the network's outputs with ``target = gt``."""
-        outputs = _as_outputs(network(inputs))
+    def forward_train(self, network: nn.Module, inputs: torch.Tensor, gt: torch.Tensor,
+                      **network_kwargs: Any) -> dict[str, Any]:
+        """Returns the network's outputs with ``target = gt``; ``network_kwargs`` go to the network."""
+        outputs = _as_outputs(network(inputs, **network_kwargs))
         outputs['target'] = gt
         return outputs
 
-    def sample(self, network: nn.Module, inputs: torch.Tensor) -> dict[str, Any]:
+    def sample(self, network: nn.Module, inputs: torch.Tensor, **network_kwargs: Any) -> dict[str, Any]:
         """Returns the network's outputs with ``pred`` clamped to [0, 1]."""
-        outputs = _as_outputs(network(inputs))
+        outputs = _as_outputs(network(inputs, **network_kwargs))
         outputs['pred'] = outputs['pred'].clamp(0, 1)
         return outputs

@@ -13,13 +13,77 @@ Rules:
       ``pretrained`` file its weights are loaded strictly.
 """
 import os
+import socket
 import warnings
 from copy import deepcopy
+from typing import Optional
 
 import open_clip
 import torch.nn as nn
+from open_clip.pretrained import get_pretrained_cfg
 
 _DEFAULT_CONTEXT_LENGTH = 77
+
+
+_URL_CACHE = os.path.expanduser('~/.cache/clip')
+
+
+def _is_cached(tag_cfg: dict) -> bool:
+    """Whether open_clip would find the weights of ``tag_cfg`` in its caches (no download)."""
+    from huggingface_hub import try_to_load_from_cache
+    hub = tag_cfg.get('hf_hub', '')
+    if hub:
+        repo_id, filename = os.path.split(hub)
+        names = [filename] if filename else ['open_clip_model.safetensors', 'open_clip_pytorch_model.bin']
+        if any(isinstance(try_to_load_from_cache(repo_id, name), str) for name in names):
+            return True
+    url = tag_cfg.get('url', '')
+    return bool(url) and os.path.isfile(os.path.join(_URL_CACHE, os.path.basename(url)))
+
+
+def _reachable(host: str = 'huggingface.co', timeout: float = 3.0) -> bool:
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def _how_to_give_weights(model_name: str, cfg_key: str) -> str:
+    from huggingface_hub import constants
+    return (f'Give CLIP weights as a local file: download the {model_name} checkpoint on a machine '
+            f'with network (e.g. OpenAI\'s ViT-B-32.pt, or run `python -c "import open_clip; '
+            f"open_clip.create_model('{model_name}', pretrained='openai')\"` there and copy "
+            f"open_clip's cache) and pass `pretrained='/path/to/{model_name}.pt'`, on the command "
+            f'line: `--cfg-options {cfg_key}=/path/to/{model_name}.pt`. open_clip caches '
+            f'downloads in {constants.HF_HUB_CACHE} (Hugging Face hub, env HF_HUB_CACHE) and '
+            f'{_URL_CACHE} (direct URLs); weights already there are found without a network.')
+
+
+def clip_weights_problem(model_name: str = 'ViT-B-32', pretrained: Optional[str] = 'openai',
+                         cfg_key: str = 'model.backbone.router.pretrained') -> Optional[str]:
+    """Say why CLIP weights cannot be had, or return ``None`` when they can (or are not wanted).
+
+    Quick (no download, no retries): a local file must exist; a tag must be in open_clip's
+    cache or its host reachable. ``tools/train.py`` can call it to report every missing
+    input at once before building anything.
+
+    Args:
+        model_name: open_clip model name.
+        pretrained: A tag of open_clip (``'openai'``), a local checkpoint path, or ``None``.
+        cfg_key: The config key of ``pretrained``, for the ``--cfg-options`` advice.
+    """
+    if pretrained is None or os.path.isfile(pretrained):
+        return None
+    tag_cfg = get_pretrained_cfg(model_name, pretrained)
+    if not tag_cfg:
+        return (f"CLIP weights: pretrained={pretrained!r} is neither an existing file nor an open_clip "
+                f'tag of {model_name} (tags include {open_clip.list_pretrained_tags_by_model(model_name)[:3]}). '
+                + _how_to_give_weights(model_name, cfg_key))
+    if _is_cached(tag_cfg) or _reachable():
+        return None
+    return (f"CLIP weights for {model_name} (pretrained={pretrained!r}) are not in open_clip's cache "
+            'and cannot be downloaded (no network). ' + _how_to_give_weights(model_name, cfg_key))
 
 
 def _weights_help(model_name: str, pretrained: str) -> str:
@@ -34,7 +98,8 @@ def _weights_help(model_name: str, pretrained: str) -> str:
 def build_open_clip(model_name: str,
                     pretrained: str | None,
                     allow_random_init: bool = False,
-                    model_cfg: dict | None = None
+                    model_cfg: dict | None = None,
+                    cfg_key: str = 'pretrained'
                     ) -> tuple[nn.Module, object, tuple[float, ...], tuple[float, ...], int]:
     """Build an open_clip CLIP model, its tokenizer and its image normalisation.
 
@@ -46,6 +111,7 @@ def build_open_clip(model_name: str,
         allow_random_init: Accept ``pretrained=None`` (tiny configs and tests).
         model_cfg: A custom open_clip model config (``embed_dim``, ``vision_cfg``, ``text_cfg``,
             optional ``quick_gelu``); overrides the built-in config of ``model_name``.
+        cfg_key: The config key of ``pretrained``, named in the advice when weights are missing.
 
     Returns:
         ``(model, tokenizer, image_mean, image_std, image_size)``; the model is in eval mode.
@@ -59,6 +125,9 @@ def build_open_clip(model_name: str,
             f"open_clip model '{model_name}' got pretrained=None: a randomly initialised CLIP gives "
             "meaningless embeddings. Expected pretrained='openai' (or another open_clip tag) or a "
             "local checkpoint path; set allow_random_init=True only for tiny test configs.")
+    problem = clip_weights_problem(model_name, pretrained, cfg_key) if model_cfg is None else None
+    if problem:  # fail at once: open_clip's own download retries for over a minute offline
+        raise RuntimeError(problem)
     if pretrained is None:
         warnings.warn(f"open_clip model '{model_name}' is randomly initialised (pretrained=None, "
                       "allow_random_init=True): only use this for tests and tiny configs.")

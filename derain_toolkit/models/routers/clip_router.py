@@ -12,7 +12,6 @@ resized (shortest side to CLIP's input size, bicubic with anti-aliasing, centre 
 as CLIP's own preprocessing does) and normalised with CLIP's mean/std inside the module.
 """
 import os
-import socket
 from collections.abc import Sequence
 from typing import Optional, Union
 
@@ -22,69 +21,11 @@ import torch.nn.functional as F
 from open_clip.pretrained import get_pretrained_cfg
 from torch import nn
 
-from derain_toolkit.models.layers.open_clip_loader import build_open_clip
+from derain_toolkit.models.layers.open_clip_loader import build_open_clip, clip_weights_problem
 from derain_toolkit.models.routers.prompts import resolve_prompts
 from derain_toolkit.registry import ROUTERS
 
 _CFG_KEY = 'model.backbone.router.pretrained'
-_URL_CACHE = os.path.expanduser('~/.cache/clip')
-
-
-def _is_cached(tag_cfg: dict) -> bool:
-    """Whether open_clip would find the weights of ``tag_cfg`` in its caches (no download)."""
-    from huggingface_hub import try_to_load_from_cache
-    hub = tag_cfg.get('hf_hub', '')
-    if hub:
-        repo_id, filename = os.path.split(hub)
-        names = [filename] if filename else ['open_clip_model.safetensors', 'open_clip_pytorch_model.bin']
-        if any(isinstance(try_to_load_from_cache(repo_id, name), str) for name in names):
-            return True
-    url = tag_cfg.get('url', '')
-    return bool(url) and os.path.isfile(os.path.join(_URL_CACHE, os.path.basename(url)))
-
-
-def _reachable(host: str = 'huggingface.co', timeout: float = 3.0) -> bool:
-    try:
-        socket.create_connection((host, 443), timeout=timeout).close()
-        return True
-    except OSError:
-        return False
-
-
-def _how_to_give_weights(model_name: str) -> str:
-    from huggingface_hub import constants
-    return (f'Give CLIP weights as a local file: download the {model_name} checkpoint on a machine '
-            f'with network (e.g. OpenAI\'s ViT-B-32.pt, or run `python -c "import open_clip; '
-            f"open_clip.create_model('{model_name}', pretrained='openai')\"` there and copy "
-            f"open_clip's cache) and pass `pretrained='/path/to/{model_name}.pt'`, on the command "
-            f'line: `--cfg-options {_CFG_KEY}=/path/to/{model_name}.pt`. open_clip caches '
-            f'downloads in {constants.HF_HUB_CACHE} (Hugging Face hub, env HF_HUB_CACHE) and '
-            f'{_URL_CACHE} (direct URLs); weights already there are found without a network.')
-
-
-def clip_weights_problem(model_name: str = 'ViT-B-32', pretrained: Optional[str] = 'openai') -> Optional[str]:
-    """Say why CLIP weights cannot be had, or return ``None`` when they can (or are not wanted).
-
-    Quick (no download, no retries): a local file must exist; a tag must be in open_clip's
-    cache or its host reachable. ``tools/train.py`` can call it to report every missing
-    input at once before building anything.
-
-    Args:
-        model_name: open_clip model name.
-        pretrained: A tag of open_clip (``'openai'``), a local checkpoint path, or ``None``.
-    """
-    if pretrained is None or os.path.isfile(pretrained):
-        return None
-    tag_cfg = get_pretrained_cfg(model_name, pretrained)
-    if not tag_cfg:
-        return (f"CLIP weights: pretrained={pretrained!r} is neither an existing file nor an open_clip "
-                f'tag of {model_name} (tags: {open_clip.list_pretrained_tags_by_model(model_name)}). '
-                + _how_to_give_weights(model_name))
-    if _is_cached(tag_cfg) or _reachable():
-        return None
-    return (f"CLIP weights for {model_name} (pretrained={pretrained!r}) are not in open_clip's cache "
-            'and cannot be downloaded (no network). ' + _how_to_give_weights(model_name))
-
 
 @ROUTERS.register_module()
 class CLIPRouter(nn.Module):
@@ -121,9 +62,6 @@ class CLIPRouter(nn.Module):
         super().__init__()
         self.prompts = resolve_prompts(prompts)
         self.num_branches = len(self.prompts)
-        problem = clip_weights_problem(model_name, pretrained) if model_cfg is None else None
-        if problem:
-            raise RuntimeError(problem)
         if quick_gelu is None:
             tag_cfg = get_pretrained_cfg(model_name, pretrained) if pretrained else {}
             quick_gelu = tag_cfg.get('quick_gelu', False) if tag_cfg else (
@@ -131,7 +69,7 @@ class CLIPRouter(nn.Module):
         if quick_gelu and model_cfg is None and f'{model_name}-quickgelu' in open_clip.list_models():
             model_name = f'{model_name}-quickgelu'  # same architecture and weights, QuickGELU activations
         self.clip, tokenizer, mean, std, image_size = build_open_clip(
-            model_name, pretrained, allow_random_init=allow_random_init, model_cfg=model_cfg)
+            model_name, pretrained, allow_random_init=allow_random_init, model_cfg=model_cfg, cfg_key=_CFG_KEY)
         self.clip.requires_grad_(False)
         self.image_size = (image_size, image_size)
         self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
@@ -139,6 +77,14 @@ class CLIPRouter(nn.Module):
         with torch.no_grad():
             text = self.clip.encode_text(tokenizer(self.prompts), normalize=True)  # (n, D)
         self.register_buffer('text_features', text, persistent=False)
+
+    @staticmethod
+    def preflight(cfg: dict) -> list[str]:
+        """Problems building ``cfg`` would meet, found without building it (missing weights)."""
+        if cfg.get('model_cfg') is not None:
+            return []
+        problem = clip_weights_problem(cfg.get('model_name', 'ViT-B-32'), cfg.get('pretrained', 'openai'), _CFG_KEY)
+        return [problem] if problem else []
 
     def train(self, mode: bool = True) -> 'CLIPRouter':
         """Keep CLIP in eval mode whatever the Runner asks (it is frozen)."""

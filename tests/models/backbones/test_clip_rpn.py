@@ -75,6 +75,10 @@ def test_route_cache_overrides_live_routing_for_known_keys(tmp_path):
     bad.write_text(json.dumps(dict(routes={'a': 7})))
     with pytest.raises(ValueError, match='regenerate'):
         _build(route_cache=str(bad))
+    other = tmp_path / 'other.json'
+    other.write_text(json.dumps(dict(prompts=['a', 'b', 'c'], routes={'a': 1})))
+    with pytest.raises(ValueError, match='other prompts'):
+        _build(route_cache=str(other))
 
 
 def test_without_rpn_and_mgca_is_the_restormer_baseline():

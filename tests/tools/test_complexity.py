@@ -1,0 +1,63 @@
+"""tools/complexity.py: parameter counts (all, trainable, frozen CLIP) agree with the model; MACs are counted."""
+import importlib.util
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+import torch
+
+from derain_toolkit import build_model
+from derain_toolkit.utils.complexity import count_macs
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOLS = ROOT / 'tools'
+
+
+@pytest.fixture(autouse=True)
+def one_cpu_thread():
+    """Tiny models on a shared 2-core CPU: one thread avoids OpenMP oversubscription stalls."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _tool(name):
+    sys.path.insert(0, str(TOOLS))
+    try:
+        spec = importlib.util.spec_from_file_location(f'tool_{name}', TOOLS / f'{name}.py')
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(TOOLS))
+    return module
+
+
+def test_parameter_counts_agree_with_the_model_and_frozen_clip_is_split_out(capsys):
+    complexity = _tool('complexity')
+    config = str(ROOT / 'configs' / 'clip_rpn_tiny_synthetic.py')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        row, = complexity.main([config, '--shape', '1', '3', '32', '32', '--repeats', '1', '--device', 'cpu'])
+        model = build_model(config)
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    frozen_clip = sum(p.numel() for p in model.backbone.router.clip.parameters())
+    assert row['Param (M)'] * 1e6 == pytest.approx(total, abs=0.5)
+    assert row['Trainable (M)'] * 1e6 == pytest.approx(trainable, abs=0.5)
+    assert row['Frozen (M)'] * 1e6 == pytest.approx(frozen_clip, abs=0.5)  # the frozen part is CLIP
+    assert row['on'] == 'cpu'  # routing needs real values: counted on a CPU tensor
+    assert 0 < row['MACs (G)'] < row['+matmul (G)'] and row['Time (s)'] > 0
+    assert '| clip_rpn_tiny_synthetic |' in capsys.readouterr().out
+
+
+def test_macs_of_a_plain_model_are_counted_on_meta_and_match_a_real_run():
+    complexity = _tool('complexity')
+    config = str(ROOT / 'configs' / 'restormer_tiny_synthetic.py')
+    row, = complexity.main([config, '--shape', '1', '3', '16', '16', '--repeats', '0', '--device', 'cpu'])
+    model = build_model(config).eval()
+    real = count_macs(model, torch.rand(1, 3, 16, 16), mode='tensor')
+    assert row['on'] == 'meta' and row['Time (s)'] is None
+    assert row['MACs (G)'] * 1e9 == pytest.approx(real['conv'])
+    assert row['Param (M)'] * 1e6 == pytest.approx(sum(p.numel() for p in model.parameters()), abs=0.5)

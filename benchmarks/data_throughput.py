@@ -14,11 +14,11 @@ import argparse
 import time
 
 import torch
+from _common import ROOT, markdown_table, write_csv
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 
-from _common import ROOT, markdown_table, write_csv
 from derain_toolkit import build_model, load_config
 from derain_toolkit.registry import DATASETS, SCOPE
 

@@ -20,8 +20,15 @@ import statistics
 import time
 
 import torch
+from _common import (
+    ROOT,
+    markdown_table,
+    memory_baseline,
+    peak_memory_since,
+    run_in_subprocess,
+    write_csv,
+)
 
-from _common import ROOT, markdown_table, memory_baseline, peak_memory_since, run_in_subprocess, write_csv
 from derain_toolkit import build_model, load_config
 
 PAPER_CONFIGS = ['restormer_rain13k.py', 'clip_rpn_rain100h.py', 'ddsa_rain13k.py', 'irsde_rain100h.py']

@@ -33,11 +33,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
 from _common import ROOT, markdown_table, time_in_turns, write_csv
+
 from derain_toolkit import build_model
-from derain_toolkit.datasets.synthetic_rain import (load_clean_image, random_clean_crop, render_rain,
-                                                    sample_rain_params)
+from derain_toolkit.datasets.synthetic_rain import (
+    load_clean_image,
+    random_clean_crop,
+    render_rain,
+    sample_rain_params,
+)
 from derain_toolkit.evaluation.functional import psnr
 from derain_toolkit.inference import derain
 from derain_toolkit.utils.complexity import count_parameters

@@ -24,10 +24,21 @@ import time
 import cv2
 import numpy as np
 import torch
+from _common import (
+    ROOT,
+    markdown_table,
+    memory_baseline,
+    peak_memory_since,
+    run_in_subprocess,
+    write_csv,
+)
 
-from _common import ROOT, markdown_table, memory_baseline, peak_memory_since, run_in_subprocess, write_csv
 from derain_toolkit import build_model
-from derain_toolkit.datasets.synthetic_rain import load_clean_image, render_rain, sample_rain_params
+from derain_toolkit.datasets.synthetic_rain import (
+    load_clean_image,
+    render_rain,
+    sample_rain_params,
+)
 from derain_toolkit.evaluation.functional import psnr
 from derain_toolkit.inference import derain
 

@@ -11,6 +11,7 @@ from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine import registry as mmengine_registry
 from mmengine.registry import Registry
 
 SCOPE = 'derain_toolkit'
@@ -51,6 +52,16 @@ METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE, locations=['d
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope=SCOPE, locations=['derain_toolkit.engine'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope=SCOPE, locations=['derain_toolkit.engine'])
 
+OPTIM_WRAPPERS = Registry('optim wrapper', parent=mmengine_registry.OPTIM_WRAPPERS, scope=SCOPE, locations=['derain_toolkit.engine'])
+
+# The Runner's own plumbing, built from mmengine's parts: a derain_toolkit child of each root, so
+# that builds under default_scope='derain_toolkit' find their scope instead of warning and
+# falling back (plugins may register here too).
+_PLUMBING = {name: Registry(name.lower(), parent=getattr(mmengine_registry, name), scope=SCOPE)
+             for name in ('DATA_SAMPLERS', 'EVALUATOR', 'FUNCTIONS', 'LOG_PROCESSORS', 'MODEL_WRAPPERS', 'OPTIMIZERS',
+                          'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'RUNNERS', 'RUNNER_CONSTRUCTORS',
+                          'VISBACKENDS', 'VISUALIZERS', 'WEIGHT_INITIALIZERS')}
+
 PART_REGISTRIES = {
     'models': MODELS,
     'backbones': BACKBONES,
@@ -64,4 +75,5 @@ PART_REGISTRIES = {
     'metrics': METRICS,
     'hooks': HOOKS,
     'loops': LOOPS,
+    'optim_wrappers': OPTIM_WRAPPERS,
 }

@@ -2,8 +2,15 @@ import pytest
 import torch
 
 import derain_toolkit
-from derain_toolkit.registry import (ATTENTION, BACKBONES, FEEDFORWARDS, GENERATORS, LOSSES, MODELS,
-                                     PART_REGISTRIES)
+from derain_toolkit.registry import (
+    ATTENTION,
+    BACKBONES,
+    FEEDFORWARDS,
+    GENERATORS,
+    LOSSES,
+    MODELS,
+    PART_REGISTRIES,
+)
 
 
 def test_part_registries_are_mmengine_children_with_locations():

@@ -20,8 +20,6 @@ names a model config whose ``model.backbone.router`` is used (``--pretrained`` a
 ``--prompts`` still apply); ``--cfg-options`` edits every dataset config (e.g. the split's
 ``dataset.num_samples``).
 """
-import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
-
 import argparse
 import copy
 import csv
@@ -30,6 +28,7 @@ import os
 import os.path as osp
 from typing import Any, Optional
 
+import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
 import torch
 from mmengine.config import Config, DictAction
 from tqdm import tqdm

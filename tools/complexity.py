@@ -26,21 +26,24 @@ Configs whose CLIP weights cannot be had offline can be measured with random wei
 
     --cfg-options model.backbone.router.pretrained=None model.backbone.router.allow_random_init=True
 """
-import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
-
 import argparse
 import csv
 import os
 import time
 from typing import Optional
 
+import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
 import torch
 from mmengine.config import DictAction
 from torch import nn
 
 from derain_toolkit import build_model, load_config
 from derain_toolkit.engine.runner_utils import DEVICES, select_device
-from derain_toolkit.utils.complexity import count_macs, count_macs_on_meta, count_parameters
+from derain_toolkit.utils.complexity import (
+    count_macs,
+    count_macs_on_meta,
+    count_parameters,
+)
 
 COLUMNS = ('Model', 'Param (M)', 'Trainable (M)', 'Frozen (M)', 'MACs (G)', '+matmul (G)', 'on', 'Time (s)')
 

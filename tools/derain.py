@@ -21,8 +21,6 @@ Unreadable or corrupt files are reported by name and skipped; an output that wou
 replace its input is refused. The closing summary counts the failures and the exit
 status is 1 when any file failed (2 when the model cannot be loaded).
 """
-import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
-
 import argparse
 import glob
 import os
@@ -30,6 +28,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
 import numpy as np
 from tqdm import tqdm
 

@@ -8,13 +8,12 @@ images; see ``derain_toolkit.evaluation.functional``).
 Example:
     python tools/evaluate.py results/Rain100L data/Rain100L/test/target --out scores.csv
 """
-import _bootstrap  # noqa: F401  (first: repository on sys.path)
-
 import argparse
 import csv
 from pathlib import Path
 from typing import List, Optional
 
+import _bootstrap  # noqa: F401  (first: repository on sys.path)
 import numpy as np
 
 from derain_toolkit.datasets.layouts import list_images, pair_by_number

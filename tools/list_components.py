@@ -8,10 +8,10 @@ KIND is a key of ``derain_toolkit.registry.PART_REGISTRIES`` (``backbones``,
 ``attention``, ``losses``, ...); without one, every kind is listed. Parts of plugins
 appear when their modules are imported (``custom_imports`` in a config).
 """
-import _bootstrap  # noqa: F401  (first: repository on sys.path)
-
 import argparse
 from typing import Optional
+
+import _bootstrap  # noqa: F401  (first: repository on sys.path)
 
 from derain_toolkit.registry import PART_REGISTRIES
 

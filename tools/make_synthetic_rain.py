@@ -8,13 +8,12 @@ rain parameters, the clean source). The pairs are exactly those of
 Example:
     python tools/make_synthetic_rain.py data/Synthetic/train --num 800 --seed 0
 """
-import _bootstrap  # noqa: F401  (first: repository on sys.path)
-
 import argparse
 import csv
 from pathlib import Path
 from typing import List, Optional
 
+import _bootstrap  # noqa: F401  (first: repository on sys.path)
 from tqdm import tqdm
 
 from derain_toolkit.datasets.synthetic_rain import RAIN_PATTERNS

@@ -12,15 +12,21 @@ Rows whose ``results.json`` exists are skipped, so a killed run resumes where it
 ``derain_toolkit/reproduce/budgets.py``; ``smoke`` runs a table on a CPU in minutes
 (synthetic data, tiny models: it checks the pipeline, its numbers are not the paper's).
 """
-import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
-
 import argparse
 import os
 import sys
 from typing import Optional
 
+import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
+
 from derain_toolkit.engine.runner_utils import DEVICES, select_device
-from derain_toolkit.reproduce import BUDGETS, get_budget, load_table_spec, reproduce, write_report
+from derain_toolkit.reproduce import (
+    BUDGETS,
+    get_budget,
+    load_table_spec,
+    reproduce,
+    write_report,
+)
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:

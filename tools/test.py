@@ -9,22 +9,26 @@ Writes ``DIR/images/[<dataset>/]<key>.png`` (8-bit), ``DIR/metrics.csv`` and
 ``DIR/metrics.md`` with one row per test set (plus ``Average`` for
 ``MultiDatasetTestLoop`` configs), and the log under ``DIR/<timestamp>/``.
 """
-import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
-
 import argparse
-import sys
 import csv
 import os
 import os.path as osp
+import sys
 from typing import Optional
 
+import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from derain_toolkit import load_config
 from derain_toolkit.engine.multi_test_loop import format_table
-from derain_toolkit.engine.runner_utils import DEVICES, PreflightError, preflight, select_device
+from derain_toolkit.engine.runner_utils import (
+    DEVICES,
+    PreflightError,
+    preflight,
+    select_device,
+)
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -74,7 +78,7 @@ def _metrics_by_set(metrics: dict, runner: Runner) -> tuple[dict, list[str]]:
     """Metrics keyed ``{set}/{metric}`` and the set names in table order."""
     names = list(getattr(runner.test_loop, 'names', []))
     if all('/' in key for key in metrics):
-        names += [key.split('/', 1)[0] for key in metrics if key.split('/', 1)[0] not in names]
+        names = list(dict.fromkeys([*names, *(key.split('/', 1)[0] for key in metrics)]))
         return metrics, names
     dataset = runner.test_dataloader.dataset
     name = getattr(dataset, 'metainfo', {}).get('name', None) or type(dataset).__name__

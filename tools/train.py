@@ -11,20 +11,27 @@ Usage::
 ``--resume PATH`` from that checkpoint. ``--amp`` trains in mixed precision (float16 on
 CUDA, bfloat16 on CPU). Logs with progress and ETA go to ``WORK_DIR/<timestamp>/``.
 """
-import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
-
 import argparse
-import sys
 import os.path as osp
+import sys
+import time
+import uuid
 from typing import Optional
 
+import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from derain_toolkit import load_config
 from derain_toolkit.engine.launcher import LAUNCHERS, setup_launcher
-from derain_toolkit.engine.runner_utils import DEVICES, PreflightError, preflight, enable_amp, select_device
+from derain_toolkit.engine.runner_utils import (
+    DEVICES,
+    PreflightError,
+    enable_amp,
+    preflight,
+    select_device,
+)
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -47,8 +54,11 @@ def build_train_config(args: argparse.Namespace) -> Config:
     """The config of ``args.config`` with every command-line switch applied."""
     cfg = load_config(args.config)
     cfg.merge_from_dict(args.cfg_options)
-    cfg.work_dir = (args.work_dir or cfg.get('work_dir')
-                    or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0]))
+    config_name = osp.splitext(osp.basename(args.config))[0]
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join('work_dirs', config_name)
+    # mmengine names the run's logger and message hub "<config>_<time to the second>": two runs
+    # started in one second (tests, tools/reproduce.py) would share them.
+    cfg.setdefault('experiment_name', f'{config_name}_{time.strftime("%Y%m%d_%H%M%S")}_{uuid.uuid4().hex[:6]}')
     device = select_device(args.device)
     if args.amp:
         enable_amp(cfg, device)

@@ -4,8 +4,15 @@ from typing import Callable, Dict, Optional, Sequence, Union
 import numpy as np
 
 from derain_toolkit.datasets._rain_dataset_base import RainDatasetBase
-from derain_toolkit.datasets.synthetic_rain import (CLEAN_SOURCES, PATTERN_INDEX, RAIN_PATTERNS, load_clean_image,
-                                                    random_clean_crop, render_rain, sample_rain_params)
+from derain_toolkit.datasets.synthetic_rain import (
+    CLEAN_SOURCES,
+    PATTERN_INDEX,
+    RAIN_PATTERNS,
+    load_clean_image,
+    random_clean_crop,
+    render_rain,
+    sample_rain_params,
+)
 from derain_toolkit.registry import DATASETS
 from derain_toolkit.utils.image_io import to_float01
 

@@ -11,17 +11,14 @@ from contextlib import contextmanager
 
 import torch
 from mmengine.optim import OptimWrapper
-from mmengine.registry import OPTIM_WRAPPERS
 from torch import nn
+
+from derain_toolkit.registry import OPTIM_WRAPPERS
 
 
 @OPTIM_WRAPPERS.register_module()
 class CPUAmpOptimWrapper(OptimWrapper):
-    """``OptimWrapper`` whose forward context autocasts to bfloat16 on CPU.
-
-    Registered in mmengine's ``OPTIM_WRAPPERS`` (the toolkit's registry.py has no
-    optimiser-wrapper child), so configs name it as ``type='CPUAmpOptimWrapper'``.
-    """
+    """``OptimWrapper`` whose forward context autocasts to bfloat16 on CPU."""
 
     @contextmanager
     def optim_context(self, model: nn.Module) -> Iterator[None]:

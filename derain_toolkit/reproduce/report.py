@@ -66,7 +66,8 @@ def write_markdown(path: str, spec: TableSpec, budget: Budget, outcomes: list[Ru
     header = (['Row'] + [f'{d} {m}' + (' ↓' if m in spec.lower_is_better else '') for d, m in spec.columns]
               + ['time (s)'])
     lines = [f'## {title(spec, budget)}', '',
-             'Each cell: ours / paper (ours − paper); ↓: lower is better.', '',
+             'Each cell: ours / paper (ours − paper)' + ('; ↓: lower is better.' if spec.lower_is_better else '.'),
+             '',
              '| ' + ' | '.join(header) + ' |', '|' + ' --- |' * len(header)]
     for row in spec.rows:
         cells = [row.label]

@@ -3,8 +3,14 @@ import numpy as np
 import pytest
 import torch
 
-from derain_toolkit.datasets.synthetic_rain import (CLEAN_SOURCES, RainParams, load_clean_image, render_rain,
-                                                    render_streaks, sample_rain_params)
+from derain_toolkit.datasets.synthetic_rain import (
+    CLEAN_SOURCES,
+    RainParams,
+    load_clean_image,
+    render_rain,
+    render_streaks,
+    sample_rain_params,
+)
 from derain_toolkit.registry import DATASETS
 
 

@@ -2,7 +2,12 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from derain_toolkit.engine.runner_utils import PreflightError, enable_amp, preflight, select_device
+from derain_toolkit.engine.runner_utils import (
+    PreflightError,
+    enable_amp,
+    preflight,
+    select_device,
+)
 
 
 def test_select_device_resolves_auto_and_checks_requests():

@@ -6,7 +6,12 @@ import textwrap
 import numpy as np
 import pytest
 
-from derain_toolkit.reproduce import get_budget, load_table_spec, reproduce, write_report
+from derain_toolkit.reproduce import (
+    get_budget,
+    load_table_spec,
+    reproduce,
+    write_report,
+)
 from derain_toolkit.reproduce.report import DASH
 from derain_toolkit.reproduce.runner import RESULTS_FILE, run_dir, train_and_test
 

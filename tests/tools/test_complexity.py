@@ -1,6 +1,4 @@
 """tools/complexity.py: parameter counts (all, trainable, frozen CLIP) agree with the model; MACs are counted."""
-import importlib.util
-import sys
 import warnings
 from pathlib import Path
 
@@ -11,7 +9,6 @@ from derain_toolkit import build_model
 from derain_toolkit.utils.complexity import count_macs
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOLS = ROOT / 'tools'
 
 
 @pytest.fixture(autouse=True)
@@ -23,19 +20,8 @@ def one_cpu_thread():
     torch.set_num_threads(threads)
 
 
-def _tool(name):
-    sys.path.insert(0, str(TOOLS))
-    try:
-        spec = importlib.util.spec_from_file_location(f'tool_{name}', TOOLS / f'{name}.py')
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(TOOLS))
-    return module
-
-
-def test_parameter_counts_agree_with_the_model_and_frozen_clip_is_split_out(capsys):
-    complexity = _tool('complexity')
+def test_parameter_counts_agree_with_the_model_and_frozen_clip_is_split_out(load_tool, capsys):
+    complexity = load_tool('complexity')
     config = str(ROOT / 'configs' / 'clip_rpn_tiny_synthetic.py')
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
@@ -52,8 +38,8 @@ def test_parameter_counts_agree_with_the_model_and_frozen_clip_is_split_out(caps
     assert '| clip_rpn_tiny_synthetic |' in capsys.readouterr().out
 
 
-def test_macs_of_a_plain_model_are_counted_on_meta_and_match_a_real_run():
-    complexity = _tool('complexity')
+def test_macs_of_a_plain_model_are_counted_on_meta_and_match_a_real_run(load_tool):
+    complexity = load_tool('complexity')
     config = str(ROOT / 'configs' / 'restormer_tiny_synthetic.py')
     row, = complexity.main([config, '--shape', '1', '3', '16', '16', '--repeats', '0', '--device', 'cpu'])
     model = build_model(config).eval()

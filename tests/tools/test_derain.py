@@ -1,6 +1,5 @@
 """tools/derain.py: bit depths and alpha kept, bad files reported by name, inputs never overwritten."""
-import importlib.util
-import sys
+
 from pathlib import Path
 
 import numpy as np
@@ -10,29 +9,14 @@ import torch
 from derain_toolkit import build_model
 from derain_toolkit.utils.image_io import read_image, write_image
 
-TOOLS = Path(__file__).resolve().parents[2] / 'tools'
 CONFIG = """model = dict(type='Derainer', backbone=dict(type='RestormerUNet', dim=8, num_blocks=(1, 1, 1),
                                             num_refinement_blocks=1, heads=(1, 1, 2), ffn_expansion_factor=2.0))
 """
 
 
-def _tool(name):
-    sys.path.insert(0, str(TOOLS))
-    try:
-        spec = importlib.util.spec_from_file_location(f'tool_{name}', TOOLS / f'{name}.py')
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(TOOLS))
-    return module
-
-
-@pytest.fixture(scope='module')
-def derain_tool():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny network: one thread avoids oversubscription on a shared machine
-    yield _tool('derain')
-    torch.set_num_threads(threads)
+@pytest.fixture
+def derain_tool(load_tool):
+    return load_tool('derain')
 
 
 @pytest.fixture

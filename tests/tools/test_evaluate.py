@@ -1,8 +1,5 @@
 """tools/evaluate.py scores two folders paired by number; tools/make_synthetic_rain.py writes the Rain100 layout."""
 import csv
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,25 +9,12 @@ from derain_toolkit.datasets.layouts import discover_pairs
 from derain_toolkit.registry import DATASETS
 from derain_toolkit.utils.image_io import read_image, write_image
 
-TOOLS = Path(__file__).resolve().parents[2] / 'tools'
-
-
-def _tool(name):
-    sys.path.insert(0, str(TOOLS))
-    try:
-        spec = importlib.util.spec_from_file_location(f'tool_{name}', TOOLS / f'{name}.py')
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(TOOLS))
-    return module
-
 
 def _y(image):
     return np.floor(16 + image.astype(float) @ np.array([65.481, 128.553, 24.966]) / 255 + 0.5)
 
 
-def test_evaluate_pairs_by_number_and_writes_csv(tmp_path, capsys):
+def test_evaluate_pairs_by_number_and_writes_csv(load_tool, tmp_path, capsys):
     rng = np.random.default_rng(0)
     expected = []
     for n in (1, 2, 10):
@@ -39,7 +23,7 @@ def test_evaluate_pairs_by_number_and_writes_csv(tmp_path, capsys):
         write_image(tmp_path / 'pred' / f'rain-{n:03d}.png', pred)
         write_image(tmp_path / 'gt' / f'norain-{n}.png', gt)
         expected.append(peak_signal_noise_ratio(_y(gt), _y(pred), data_range=255))
-    mean = _tool('evaluate').main([str(tmp_path / 'pred'), str(tmp_path / 'gt'), '--out', str(tmp_path / 's.csv')])
+    mean = load_tool('evaluate').main([str(tmp_path / 'pred'), str(tmp_path / 'gt'), '--out', str(tmp_path / 's.csv')])
     assert mean['psnr'] == pytest.approx(np.mean(expected))
     rows = list(csv.DictReader((tmp_path / 's.csv').open()))
     assert [(r['pred'], r['gt']) for r in rows[:3]] == [('rain-001.png', 'norain-1.png'),
@@ -49,15 +33,15 @@ def test_evaluate_pairs_by_number_and_writes_csv(tmp_path, capsys):
     assert rows[3]['pred'] == 'mean' and 'mean (3)' in capsys.readouterr().out
 
 
-def test_evaluate_reports_unpaired_files(tmp_path):
+def test_evaluate_reports_unpaired_files(load_tool, tmp_path):
     write_image(tmp_path / 'pred' / '1.png', np.zeros((16, 16, 3), np.uint8))
     write_image(tmp_path / 'gt' / '2.png', np.zeros((16, 16, 3), np.uint8))
     with pytest.raises(ValueError, match='without a clean partner'):
-        _tool('evaluate').main([str(tmp_path / 'pred'), str(tmp_path / 'gt')])
+        load_tool('evaluate').main([str(tmp_path / 'pred'), str(tmp_path / 'gt')])
 
 
-def test_make_synthetic_rain_matches_the_dataset(tmp_path):
-    out = _tool('make_synthetic_rain').main([str(tmp_path / 'syn'), '--num', '4', '--image-size', '32', '--seed', '5'])
+def test_make_synthetic_rain_matches_the_dataset(load_tool, tmp_path):
+    out = load_tool('make_synthetic_rain').main([str(tmp_path / 'syn'), '--num', '4', '--image-size', '32', '--seed', '5'])
     layout, pairs = discover_pairs(str(out))
     assert layout == 'rain100' and [p.key for p in pairs] == ['rain-1', 'rain-2', 'rain-3', 'rain-4']
     labels = list(csv.DictReader((out / 'patterns.csv').open()))

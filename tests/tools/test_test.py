@@ -57,3 +57,12 @@ def test_several_test_sets_give_one_row_each(load_tool, tmp_path):
     assert rows == [['dataset', 'PSNR', 'SSIM'], ['Test100', '30.0', '0.9'], ['Rain100H', '28.0', '0.8'],
                     ['Average', '29.0', '0.85']]
     assert '| Rain100H | 28.0000 | 0.8000 |' in Path(md_path).read_text()
+
+
+def test_each_set_is_one_row_even_with_input_scores(load_tool):
+    from types import SimpleNamespace
+    metrics = {f'{name}/{metric}': 1.0 for name in ('Test100', 'Rain100H', 'Average')
+               for metric in ('PSNR', 'PSNR_input', 'SSIM', 'SSIM_input')}
+    runner = SimpleNamespace(test_loop=SimpleNamespace(names=['Test100', 'Rain100H']))
+    _, names = load_tool('test')._metrics_by_set(metrics, runner)
+    assert names == ['Test100', 'Rain100H', 'Average']

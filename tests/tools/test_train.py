@@ -4,6 +4,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,7 @@ def test_killed_run_resumes_at_its_checkpoint(load_tool, one_thread, tmp_path):
     assert (tmp_path / 'last_checkpoint').read_text().endswith('iter_2.pth')
     saved = load_local_checkpoint(str(tmp_path / 'iter_2.pth'))['state_dict']
 
+    time.sleep(1.1)  # mmengine names the log folder by the second: keep the two runs' logs apart
     runner = train.main(_train_argv(tmp_path, 'train_cfg.max_iters=4', 'default_hooks.checkpoint.interval=2',
                                     extra=['--resume']))
     assert _logged_iters(tmp_path) == [3, 4]  # continued after iteration 2, not from scratch

@@ -3,7 +3,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from derain_toolkit.utils.image_io import ImageReadError, from_float01, read_image, to_float01, to_rgb, write_image
+from derain_toolkit.utils.image_io import (
+    ImageReadError,
+    from_float01,
+    read_image,
+    to_float01,
+    to_rgb,
+    write_image,
+)
 
 
 @pytest.mark.parametrize('shape,dtype', [((12, 10, 3), np.uint8), ((12, 10, 4), np.uint8), ((12, 10, 1), np.uint8),

@@ -11,33 +11,21 @@
 # Route cache (optional): route_cache='routes.json' written by
 #   python tools/clip_perception.py ... --save-routes routes.json
 # routes each training sample by its full image (CLIP does not run during training).
+_base_ = ['./restormer.py']
+
 model = dict(
-    type='Derainer',
     backbone=dict(
+        _delete_=True,
         type='CLIPRPN',
-        backbone=dict(
-            type='RestormerUNet',
-            inp_channels=3,
-            out_channels=3,
-            dim=48,
-            num_blocks=(4, 6, 6, 8),
-            num_refinement_blocks=4,
-            heads=(1, 2, 4, 8),
-            ffn_expansion_factor=2.66,
-            bias=False,
-            layernorm_type='WithBias',
-            attn=dict(type='MDTA'),
-            ffn=dict(type='GDFN')),
+        backbone={{_base_.model.backbone}},
         router=dict(type='CLIPRouter', model_name='ViT-B-32', pretrained='openai', prompts='set3'),
         mgca=dict(type='MGCA', reduction=4, spatial_kernel=7, residual=True),
         mask_hidden_channels=16,
         route_cache=None),
-    generator=dict(type='DirectGenerator'),
     losses=[
         dict(type='DLSLoss', beta=0.8, eta=2.3, schedule='linear', loss_weight=1.0),
         dict(type='RainMaskBCELoss', threshold=0.1, target_resize='area', loss_weight=0.1),
-    ],
-    data_preprocessor=dict(type='DerainDataPreprocessor'))
+    ])
 # Samples of a batch use only their route's branches: multi-GPU training must let DDP
 # skip the parameters of the other routes.
 model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)

@@ -20,7 +20,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from derain_toolkit.models.daclip.controller import DAClipController
-from derain_toolkit.models.layers.open_clip_loader import build_open_clip, clip_weights_problem
+from derain_toolkit.models.layers.open_clip_loader import (
+    build_open_clip,
+    clip_weights_problem,
+)
 from derain_toolkit.registry import MODELS
 
 _CFG_KEY = 'model.generator.daclip.pretrained'

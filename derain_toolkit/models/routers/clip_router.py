@@ -11,7 +11,6 @@ Images arrive as the (B, 3, H, W) tensor in [0, 1] the network already has; they
 resized (shortest side to CLIP's input size, bicubic with anti-aliasing, centre crop,
 as CLIP's own preprocessing does) and normalised with CLIP's mean/std inside the module.
 """
-import os
 from collections.abc import Sequence
 from typing import Optional, Union
 
@@ -21,7 +20,10 @@ import torch.nn.functional as F
 from open_clip.pretrained import get_pretrained_cfg
 from torch import nn
 
-from derain_toolkit.models.layers.open_clip_loader import build_open_clip, clip_weights_problem
+from derain_toolkit.models.layers.open_clip_loader import (
+    build_open_clip,
+    clip_weights_problem,
+)
 from derain_toolkit.models.routers.prompts import resolve_prompts
 from derain_toolkit.registry import ROUTERS
 

@@ -4,7 +4,10 @@ import math
 import pytest
 import torch
 
-from derain_toolkit.models.daclip.contrastive_loss import DAClipContrastiveLoss, contrastive_loss
+from derain_toolkit.models.daclip.contrastive_loss import (
+    DAClipContrastiveLoss,
+    contrastive_loss,
+)
 from derain_toolkit.models.daclip.daclip_model import DACLIP
 
 TINY_CLIP = dict(embed_dim=16,

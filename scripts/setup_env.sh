@@ -8,9 +8,11 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 PIP=".venv/bin/python -m pip --disable-pip-version-check -q"
+# pip notes every package missing from the extra local indexes; keep only real messages.
+quiet() { grep -v "is ignored: it is neither" || true; }
 if ! .venv/bin/python -c "import torch, torchvision, sys; sys.exit(not (torch.__version__.startswith('2.14.1') and torchvision.__version__.startswith('0.29.1')))" 2>/dev/null; then
-  $PIP install "setuptools<81" wheel
-  $PIP install torch==2.14.1 torchvision==0.29.1
+  $PIP install "setuptools<81" wheel 2>&1 | quiet
+  $PIP install torch==2.14.1 torchvision==0.29.1 2>&1 | quiet
 fi
-$PIP install -c requirements/constraints.txt -e ".[test]" 2>&1 | grep -v "is ignored: it is neither" || true
+$PIP install -c requirements/constraints.txt -e ".[test]" 2>&1 | quiet
 .venv/bin/python -c "import torch, torchvision, mmengine, open_clip, timm, cv2, derain_toolkit; print(f'derain-toolkit {derain_toolkit.__version__}: torch {torch.__version__}, torchvision {torchvision.__version__}, mmengine {mmengine.__version__}')"

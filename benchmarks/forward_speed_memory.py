@@ -48,6 +48,8 @@ def _model_config(path: str):
             node = node.get(part) if hasattr(node, 'get') else None
         if node is not None and hasattr(node, 'get') and parts[-1] in node:
             overrides[key] = value
+            if parts[-1] == 'pretrained':  # a random CLIP must be asked for explicitly
+                overrides[key.rsplit('.', 1)[0] + '.allow_random_init'] = True
     cfg.merge_from_dict(overrides)
     return cfg
 

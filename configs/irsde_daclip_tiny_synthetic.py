@@ -2,7 +2,9 @@
 # initialised open_clip ViT (built offline from a model_cfg; allow_random_init=True) with
 # its zero-initialised controller, content cross-attention and the degradation prompt.
 # This checks the wiring end to end; real guidance needs CLIP weights and a trained
-# controller (see irsde_daclip_rain100h.py).
+# controller (see irsde_daclip_rain100h.py). The SDE keeps the tiny IR-SDE settings
+# (lambda = 10/255, not DA-CLIP's 50/255): with random guidance the network is the tiny
+# IR-SDE one, and those settings are the ones measured to train in minutes.
 _base_ = ['./irsde_tiny_synthetic.py']
 
 tiny_clip = dict(
@@ -13,6 +15,5 @@ tiny_clip = dict(
 model = dict(
     backbone=dict(embed_dim=16, content_cross_attention=True, degradation_prompt=True),
     generator=dict(
-        stationary_std=50 / 255,
         daclip=dict(type='DACLIP', clip_model='tiny-vit', pretrained=None, allow_random_init=True,
                     model_cfg=tiny_clip, warn_untrained=False)))

@@ -5,13 +5,13 @@ Each registry is an mmengine child, so the mmengine ``Runner`` (with
 metrics and hooks, and ``locations`` imports the modules that register them on
 first use. Parts meet only through these registries and configs.
 """
+from mmengine import registry as mmengine_registry
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
-from mmengine import registry as mmengine_registry
 from mmengine.registry import Registry
 
 SCOPE = 'derain_toolkit'

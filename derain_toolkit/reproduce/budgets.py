@@ -122,7 +122,7 @@ def shrink_part(part: dict) -> None:
     * ``ConditionalUNet`` (IR-SDE): ``nf=8``, 1 head of 8 channels, ``embed_dim`` that of
       :data:`TINY_CLIP` (it must match the DA-CLIP embeddings).
     * ``IRSDEGenerator``: the SDE's schedule (``num_steps``) kept, sampled in 10 larger
-      reverse steps (as ``configs/irsde_tiny_synthetic.py``), no progress bar.
+      reverse steps, no progress bar.
     * ``DACLIP``: :data:`TINY_CLIP` with random weights, no controller checkpoint.
     """
     kind = part.get('type')

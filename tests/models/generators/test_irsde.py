@@ -114,3 +114,30 @@ def test_invalid_options_raise():
         IRSDEGenerator(num_steps=10, sample_steps=11)
     with pytest.raises(ValueError, match='schedule'):
         IRSDEGenerator(schedule='quadratic')
+    with pytest.raises(ValueError, match='prediction'):
+        IRSDEGenerator(prediction='velocity')
+
+
+def test_clean_prediction_with_exact_clean_image_recovers_it():
+    """prediction='clean': a network returning x0 − μ gives the exact noise, so sampling recovers x0."""
+    gt, mu = _pair(16)
+    gen = IRSDEGenerator(num_steps=20, prediction='clean', last_step_noise=False, progress_bar=False)
+    torch.manual_seed(1)
+    exact = gen.forward_train(lambda x, m, t: gt - m, mu, gt)
+    torch.manual_seed(1)
+    rainy = gen.forward_train(lambda x, m, t: torch.zeros_like(m), mu, gt)  # predicts x0 = μ
+    assert (exact['pred'] - exact['target']).abs().mean() < 0.1 * (rainy['pred'] - rainy['target']).abs().mean()
+    out = gen.sample(lambda x, m, t: gt - m, mu)['pred']
+    assert ((out - gt) ** 2).mean() < 1e-4 * ((mu - gt) ** 2).mean()
+
+
+def test_last_step_without_noise_removes_the_discretisation_noise():
+    """With few large steps the Euler-Maruyama noise of the last step is what is left of the error."""
+    gt, mu = _pair(16)
+    errors = {}
+    for last_step_noise in (True, False):
+        gen = IRSDEGenerator(stationary_std=50 / 255, num_steps=10, last_step_noise=last_step_noise,
+                             progress_bar=False)
+        errors[last_step_noise] = ((gen.sample(_oracle(gen, gt), mu)['pred'] - gt) ** 2).mean()
+    assert errors[False] < 0.01 * errors[True]
+    assert errors[False] < 1e-4 * ((mu - gt) ** 2).mean()

@@ -14,7 +14,6 @@ CUDA, bfloat16 on CPU). Logs with progress and ETA go to ``WORK_DIR/<timestamp>/
 import argparse
 import os.path as osp
 import sys
-import time
 import uuid
 from typing import Optional
 
@@ -56,9 +55,9 @@ def build_train_config(args: argparse.Namespace) -> Config:
     cfg.merge_from_dict(args.cfg_options)
     config_name = osp.splitext(osp.basename(args.config))[0]
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join('work_dirs', config_name)
-    # mmengine names the run's logger and message hub "<config>_<time to the second>": two runs
-    # started in one second (tests, tools/reproduce.py) would share them.
-    cfg.setdefault('experiment_name', f'{config_name}_{time.strftime("%Y%m%d_%H%M%S")}_{uuid.uuid4().hex[:6]}')
+    # mmengine names the run's logger and message hub "<experiment>_<time to the second>": two
+    # runs of one config started in one second (tests, tools/reproduce.py) would share them.
+    cfg.setdefault('experiment_name', f'{config_name}_{uuid.uuid4().hex[:6]}')
     device = select_device(args.device)
     if args.amp:
         enable_amp(cfg, device)

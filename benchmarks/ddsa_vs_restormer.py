@@ -12,40 +12,17 @@ wall-clock of ``--repeats`` forwards after one warm-up, under ``torch.no_grad``;
 models take turns, so a change in machine load affects both alike.
 """
 import argparse
-import statistics
-import sys
-import time
-from pathlib import Path
 
 import torch
+from _common import ROOT, time_in_turns
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from derain_toolkit import build_model  # noqa: E402
-from derain_toolkit.utils.complexity import count_macs, count_parameters  # noqa: E402
+from derain_toolkit import build_model
+from derain_toolkit.utils.complexity import count_macs, count_parameters
 
 MODELS = {
     'Restormer': ROOT / 'configs' / 'restormer_rain13k.py',
     'DDSA': ROOT / 'configs' / 'ddsa_rain13k.py',
 }
-
-
-def time_forwards(networks: list[torch.nn.Module], x: torch.Tensor, repeats: int) -> list[float]:
-    """Median seconds of one ``network(x)`` for each network, timed in turns after a warm-up call."""
-    times: list[list[float]] = [[] for _ in networks]
-    with torch.no_grad():
-        for i in range(repeats + 1):
-            for network, network_times in zip(networks, times):
-                if x.is_cuda:
-                    torch.cuda.synchronize(x.device)
-                start = time.perf_counter()
-                network(x)
-                if x.is_cuda:
-                    torch.cuda.synchronize(x.device)
-                if i:
-                    network_times.append(time.perf_counter() - start)
-    return [statistics.median(t) for t in times]
 
 
 def main() -> None:
@@ -58,7 +35,8 @@ def main() -> None:
     torch.manual_seed(0)
     x = torch.rand(1, 3, args.size, args.size, device=args.device)
     networks = [build_model(config).backbone.to(args.device).eval() for config in MODELS.values()]
-    seconds = time_forwards(networks, x, args.repeats)
+    with torch.no_grad():
+        seconds = time_in_turns([lambda net=net: net(x) for net in networks], args.repeats, x.device)
     rows = []
     for name, network, sec in zip(MODELS, networks, seconds):
         macs = count_macs(network, x)

@@ -1,0 +1,25 @@
+# What every paired deraining dataset shares (CLIP-RPN Sec. 4.2 / DDSA Sec. 3.2 augmentation):
+# 128x128 random crops with horizontal/vertical flips for training, whole images one at a
+# time for validation and testing, PSNR/SSIM on the Y channel. A dataset file over this base
+# only adds `dataset=dict(...)` to each loader, with pipeline={{_base_.train_pipeline}} or
+# {{_base_.test_pipeline}}.
+train_pipeline = [
+    dict(type='PairedRandomCrop', patch_size=128),
+    dict(type='PairedRandomFlip', horizontal_prob=0.5, vertical_prob=0.5),
+    dict(type='PairedToTensor'),
+]
+test_pipeline = [dict(type='PairedToTensor')]
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    collate_fn=dict(type='pseudo_collate'))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=1,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'))
+test_dataloader = val_dataloader
+val_evaluator = [dict(type='PSNRMetric'), dict(type='SSIMMetric')]
+test_evaluator = val_evaluator

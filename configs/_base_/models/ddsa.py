@@ -13,21 +13,10 @@
 # num_refinement_blocks=0, which this backbone also builds.
 # The paper does not give the width or the feed-forward expansion: Restormer's 48 and
 # 2.66 are used.
-model = dict(
-    type='Derainer',
-    backbone=dict(
-        type='RestormerUNet',
-        inp_channels=3,
-        out_channels=3,
-        dim=48,
-        num_blocks=(4, 6, 6, 8),  # N1..N4, encoder levels and bottleneck
-        heads=(1, 2, 4, 8),
-        num_refinement_blocks=2,  # N0
-        refinement_heads=1,
-        ffn_expansion_factor=2.66,
-        bias=False,
-        layernorm_type='WithBias',
-        attn=dict(type='DDSA', dense=True, sparse=True, topk_ratio=0.7),
-        ffn=dict(type='SEFN', scale=3, spatial_attention=True)),
-    generator=dict(type='DirectGenerator'),
-    losses=[dict(type='L1Loss', loss_weight=1.0)])
+_base_ = ['./restormer.py']
+
+model = dict(backbone=dict(
+    num_refinement_blocks=2,  # N0; num_blocks (4, 6, 6, 8) and heads (1, 2, 4, 8) are N1..N4
+    refinement_heads=1,
+    attn=dict(type='DDSA', dense=True, sparse=True, topk_ratio=0.7),
+    ffn=dict(type='SEFN', scale=3, spatial_attention=True)))

@@ -52,6 +52,9 @@ METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE, locations=['d
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope=SCOPE, locations=['derain_toolkit.engine'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope=SCOPE, locations=['derain_toolkit.engine'])
 
+# Functions that map an official release's network state dict to the toolkit's keys, by release name.
+CHECKPOINT_CONVERTERS = Registry('checkpoint converter', scope=SCOPE, locations=['derain_toolkit.checkpoints.converters'])
+
 OPTIM_WRAPPERS = Registry('optim wrapper', parent=mmengine_registry.OPTIM_WRAPPERS, scope=SCOPE, locations=['derain_toolkit.engine'])
 
 # The Runner's own plumbing, built from mmengine's parts: a derain_toolkit child of each root, so
@@ -76,4 +79,5 @@ PART_REGISTRIES = {
     'hooks': HOOKS,
     'loops': LOOPS,
     'optim_wrappers': OPTIM_WRAPPERS,
+    'checkpoint_converters': CHECKPOINT_CONVERTERS,
 }

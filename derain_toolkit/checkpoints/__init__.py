@@ -1,0 +1,1 @@
+"""Reading checkpoints of the official releases into the toolkit's networks."""

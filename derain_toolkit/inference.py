@@ -48,8 +48,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from derain_toolkit.build import ConfigLike, build_model
-from derain_toolkit.engine.safe_checkpoint import load_local_checkpoint
+from derain_toolkit.build import ConfigLike, build_model, load_config
+from derain_toolkit.checkpoints.import_checkpoint import load_checkpoint_file
 from derain_toolkit.utils.image_io import from_float01, to_float01
 
 PRECISIONS = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
@@ -57,7 +57,6 @@ MIN_AUTO_TILE = 128
 _PROBE_SIZE = 64
 _CPU_LIVE_FACTOR = 4.0
 _MEMORY_FRACTION = 0.5
-_STRIP_PREFIXES = ('module.', 'backbone.')
 
 
 @dataclass
@@ -84,59 +83,26 @@ def resolve_device(device: Union[str, torch.device, None] = 'auto') -> torch.dev
     return device
 
 
-def _match_state_dict(state: dict[str, torch.Tensor], expected: set[str]) -> dict[str, torch.Tensor]:
-    """Strip a ``module.`` (DDP) prefix, and add or strip a ``backbone.`` prefix, to fit ``expected``."""
-    if set(state) <= expected:
-        return state
-    for prefix in _STRIP_PREFIXES:
-        if all(key.startswith(prefix) for key in state):
-            stripped = {key[len(prefix):]: value for key, value in state.items()}
-            return _match_state_dict(stripped, expected)
-    with_backbone = {f'backbone.{key}': value for key, value in state.items()}
-    if set(with_backbone) <= expected:
-        return with_backbone
-    return state
-
-
 def load_model(config: ConfigLike, checkpoint: Union[str, os.PathLike],
                device: Union[str, torch.device, None] = 'auto') -> nn.Module:
     """Build the model of ``config``, load the weights of ``checkpoint`` and set eval mode.
 
     Args:
         config: Config path, Config or dict (see :func:`derain_toolkit.build_model`).
-        checkpoint: An mmengine checkpoint (``dict(meta=..., state_dict=...)``, as written by
-            ``tools/train.py``) or a bare state dict. ``module.`` prefixes (DDP) are
-            stripped; a state dict of the bare network (no ``backbone.`` prefix) also loads.
+        checkpoint: A checkpoint written by ``tools/train.py`` or ``tools/convert_checkpoint.py``,
+            a bare state dict of the model or of its network, or an official release in its
+            published layout when the config names it (``checkpoint_converter``); read by
+            :func:`derain_toolkit.checkpoints.import_checkpoint.import_state`, strictly.
         device: ``'auto'`` (CUDA if available, else CPU), ``'cpu'``, ``'cuda'``, ``'cuda:1'``...
 
     Raises:
         FileNotFoundError: ``checkpoint`` is not a file.
-        ValueError: The file is not a checkpoint, or its weights do not fit the model.
+        ValueError: The file is not a checkpoint, or its weights do not fit the model
+            (the message names the keys and the file).
     """
-    checkpoint = os.fspath(checkpoint)
-    model = build_model(config)
-    try:
-        content = load_local_checkpoint(checkpoint, map_location='cpu')
-    except FileNotFoundError:
-        raise
-    except Exception as error:
-        raise ValueError(f"Checkpoint '{checkpoint}' cannot be loaded ({type(error).__name__}: {error}); "
-                         'expected a .pth file written by tools/train.py') from error
-    state = content.get('state_dict', content) if isinstance(content, dict) else None
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ValueError(f"Checkpoint '{checkpoint}' holds no state dict of tensors (found "
-                         f'{type(content).__name__}); expected dict(meta=..., state_dict=...) from tools/train.py')
-    expected = set(model.state_dict())
-    state = _match_state_dict(state, expected)
-    missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
-    if missing or unexpected:
-        raise ValueError(f"Checkpoint '{checkpoint}' does not fit the model of the config: "
-                         f'{len(missing)} missing keys (e.g. {missing[:3]}), {len(unexpected)} unexpected keys '
-                         f'(e.g. {unexpected[:3]}); check that the config is the one the checkpoint was trained with')
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as error:
-        raise ValueError(f"Checkpoint '{checkpoint}' does not fit the model of the config: {error}") from error
+    cfg = load_config(config)
+    model = build_model(cfg)
+    load_checkpoint_file(model, checkpoint, cfg.get('checkpoint_converter'))
     return model.to(resolve_device(device)).eval()
 
 

@@ -8,6 +8,11 @@ Usage::
 Writes ``DIR/images/[<dataset>/]<key>.png`` (8-bit), ``DIR/metrics.csv`` and
 ``DIR/metrics.md`` with one row per test set (plus ``Average`` for
 ``MultiDatasetTestLoop`` configs), and the log under ``DIR/<timestamp>/``.
+
+CHECKPOINT is a file written by ``tools/train.py`` or ``tools/convert_checkpoint.py``, or an
+official release as published when the config names it (``checkpoint_converter``), e.g.
+Restormer's ``deraining.pth`` with ``configs/restormer_rain13k.py``. It is loaded as
+``load_from``, read strictly by the checkpoint hook (``AtomicCheckpointHook``).
 """
 import argparse
 import csv
@@ -22,6 +27,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from derain_toolkit import load_config
+from derain_toolkit.checkpoints.import_checkpoint import CheckpointMismatchError
 from derain_toolkit.engine.multi_test_loop import format_table
 from derain_toolkit.engine.runner_utils import (
     DEVICES,
@@ -116,5 +122,5 @@ def main(argv: Optional[list[str]] = None) -> dict:
 if __name__ == '__main__':
     try:
         main()
-    except PreflightError as error:
+    except (PreflightError, CheckpointMismatchError, FileNotFoundError) as error:
         sys.exit(f'{osp.basename(__file__)}: {error}')

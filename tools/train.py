@@ -4,12 +4,14 @@ Usage::
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CHECKPOINT]] [--amp]
                                  [--cfg-options KEY=VALUE ...] [--launcher none|pytorch]
-                                 [--device auto|cpu|cuda]
+                                 [--device auto|cpu|cuda] [--keep-frozen-weights]
     torchrun --nproc_per_node 2 tools/train.py CONFIG --launcher pytorch --device cpu
 
 ``--resume`` alone resumes from the checkpoint named in ``WORK_DIR/last_checkpoint``;
 ``--resume PATH`` from that checkpoint. ``--amp`` trains in mixed precision (float16 on
 CUDA, bfloat16 on CPU). Logs with progress and ETA go to ``WORK_DIR/<timestamp>/``.
+Checkpoints leave out frozen pre-trained weights that the model rebuilds from their source
+(the CLIP of CLIP-RPN and DA-CLIP); ``--keep-frozen-weights`` saves them too.
 """
 import argparse
 import os.path as osp
@@ -46,6 +48,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                         help='override config entries, e.g. train_cfg.max_iters=100')
     parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
     parser.add_argument('--device', choices=DEVICES, default='auto', help='device to train on')
+    parser.add_argument('--keep-frozen-weights', action='store_true',
+                        help='also save frozen pre-trained weights (e.g. CLIP) in checkpoints; by default they are '
+                        'left out and rebuilt from their source (pretrained tag or file) when the model is built')
     return parser.parse_args(argv)
 
 
@@ -61,6 +66,8 @@ def build_train_config(args: argparse.Namespace) -> Config:
     device = select_device(args.device)
     if args.amp:
         enable_amp(cfg, device)
+    if args.keep_frozen_weights:
+        cfg.default_hooks.checkpoint.keep_frozen_weights = True
     if args.resume is not None:
         cfg.resume = True
         cfg.load_from = None if args.resume == 'auto' else args.resume

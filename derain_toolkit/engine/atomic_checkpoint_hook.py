@@ -1,4 +1,5 @@
-"""Checkpoints that survive an interrupted write (issue #7, training safety).
+"""Checkpoints that survive an interrupted write (issue #7), leave frozen weights out
+(issue 12) and load in any supported layout (issue 10).
 
 mmengine's ``CheckpointHook`` writes ``iter_N.pth`` in place, deletes the oldest kept
 checkpoint *before* writing the new one, and rewrites ``last_checkpoint`` in place:
@@ -12,6 +13,19 @@ order and the way of writing, nothing else:
 
 Best-checkpoint saving (``save_best``) uses the same write-then-rename; mmengine still
 removes the previous best file before writing the new one.
+
+The hook is also the one place where the Runner's checkpoints meet the toolkit's rules
+(:mod:`derain_toolkit.checkpoints`), through mmengine's two checkpoint hook points:
+
+* ``before_save_checkpoint``: the weights of frozen modules rebuilt from their source
+  (the CLIP models of CLIP-RPN and DA-CLIP) are left out, and ``meta['weights_from_source']``
+  names them, unless ``keep_frozen_weights=True`` (``tools/train.py --keep-frozen-weights``).
+* ``after_load_checkpoint`` (``load_from``, resume, hence ``tools/test.py``): the loaded
+  file is read by :func:`~derain_toolkit.checkpoints.import_checkpoint.import_state`, so an
+  official release (e.g. Restormer's ``{'params': ...}``) is converted with the config's
+  ``checkpoint_converter``, absent frozen weights are filled from the model as built, and
+  anything that does not fit raises instead of mmengine's non-strict load silently
+  skipping it.
 """
 import os
 import os.path as osp
@@ -21,24 +35,16 @@ from contextlib import contextmanager
 from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
+from mmengine.model import is_model_wrapper
 
+from derain_toolkit.checkpoints.atomic_files import (
+    TMP_SUFFIX,
+    fsync_file,
+    replace_text_atomically,
+)
+from derain_toolkit.checkpoints.frozen import drop_frozen_weights
+from derain_toolkit.checkpoints.import_checkpoint import import_state
 from derain_toolkit.registry import HOOKS
-
-_TMP_SUFFIX = '.tmp'
-
-
-def _fsync_file(path: str) -> None:
-    with open(path, 'rb+') as handle:
-        os.fsync(handle.fileno())
-
-
-def _replace_text_atomically(path: str, text: str) -> None:
-    tmp_path = path + _TMP_SUFFIX
-    with open(tmp_path, 'w') as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp_path, path)
 
 
 @contextmanager
@@ -53,15 +59,15 @@ def _write_then_rename(runner) -> Iterator[None]:
         return
 
     def save_then_rename(out_dir: str, filename: str, *args, **kwargs) -> None:
-        tmp_path = osp.join(out_dir, filename + _TMP_SUFFIX)
+        tmp_path = osp.join(out_dir, filename + TMP_SUFFIX)
         try:
-            save_checkpoint(out_dir, filename + _TMP_SUFFIX, *args, **kwargs)
+            save_checkpoint(out_dir, filename + TMP_SUFFIX, *args, **kwargs)
         except BaseException:
             if is_main_process() and osp.exists(tmp_path):
                 os.remove(tmp_path)
             raise
         if is_main_process():
-            _fsync_file(tmp_path)
+            fsync_file(tmp_path)
             os.replace(tmp_path, osp.join(out_dir, filename))
 
     save_then_rename.renames_atomically = True
@@ -74,10 +80,37 @@ def _write_then_rename(runner) -> Iterator[None]:
 
 @HOOKS.register_module()
 class AtomicCheckpointHook(CheckpointHook):
-    """``CheckpointHook`` whose writes are atomic; same arguments as mmengine's.
+    """``CheckpointHook`` whose writes are atomic; mmengine's arguments plus one.
 
     Only local ``out_dir`` paths are supported (``os.replace`` needs a file system).
+
+    Args:
+        keep_frozen_weights: Save the weights of frozen modules rebuilt from their source
+            too (by default they are left out; see the module docstring).
     """
+
+    def __init__(self, *args, keep_frozen_weights: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.keep_frozen_weights = keep_frozen_weights
+
+    @staticmethod
+    def _model(runner):
+        return runner.model.module if is_model_wrapper(runner.model) else runner.model
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Leave the frozen weights rebuilt from their source out of ``checkpoint`` (unless kept)."""
+        if self.keep_frozen_weights:
+            return
+        omitted = drop_frozen_weights(self._model(runner), checkpoint['state_dict'])
+        if omitted:
+            checkpoint.setdefault('meta', {})['weights_from_source'] = omitted
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Replace ``checkpoint['state_dict']`` by the model's full, checked weights (see the module docstring)."""
+        source = runner.cfg.get('load_from') or 'the checkpoint being loaded (load_from / resume)'
+        imported = import_state(self._model(runner), checkpoint, str(source), runner.cfg.get('checkpoint_converter'))
+        checkpoint['state_dict'] = imported.state
+        runner.logger.info(f'Checkpoint read: {imported.description}')
 
     def before_train(self, runner) -> None:
         """Set up as mmengine does, then check that checkpoints go to a local folder."""
@@ -106,7 +139,7 @@ class AtomicCheckpointHook(CheckpointHook):
                 meta=meta, by_epoch=self.by_epoch, backend_args=self.backend_args, **self.args)
         if not is_main_process():
             return
-        _replace_text_atomically(osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)
+        replace_text_atomically(osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)
         if outdated_step is not None:
             outdated = self.file_backend.join_path(self.out_dir, self.filename_tmpl.format(outdated_step))
             if self.file_backend.isfile(outdated):

@@ -29,3 +29,5 @@ model = dict(
 # Samples of a batch use only their route's branches: multi-GPU training must let DDP
 # skip the parameters of the other routes.
 model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
+# Not the official Restormer network (routes, MGCA, mask heads): no official release maps onto it.
+checkpoint_converter = None

@@ -20,3 +20,5 @@ model = dict(backbone=dict(
     refinement_heads=1,
     attn=dict(type='DDSA', dense=True, sparse=True, topk_ratio=0.7),
     ffn=dict(type='SEFN', scale=3, spatial_attention=True)))
+# Not the official Restormer network: no official release maps onto it.
+checkpoint_converter = None

@@ -19,3 +19,6 @@ model = dict(
     generator=dict(type='DirectGenerator'),
     losses=[dict(type='L1Loss', loss_weight=1.0)],
     data_preprocessor=dict(type='DerainDataPreprocessor'))
+# Official weights (e.g. Restormer's deraining.pth, {'params': ...}) load through this
+# release's key mapping (derain_toolkit/checkpoints/converters/restormer.py).
+checkpoint_converter = 'restormer'

@@ -11,6 +11,10 @@ Rules:
     * ``model_cfg`` (an open_clip model config dict with ``embed_dim``, ``vision_cfg``,
       ``text_cfg``) builds a custom architecture offline, e.g. a tiny ViT for tests; with a
       ``pretrained`` file its weights are loaded strictly.
+    * A model whose weights came from ``pretrained`` is declared rebuilt from that source
+      (:func:`derain_toolkit.checkpoints.frozen.mark_weights_from_source`): once its owner
+      freezes it, training checkpoints leave it out. A random one (``pretrained=None``)
+      cannot be rebuilt and is always saved.
 """
 import os
 import socket
@@ -21,6 +25,8 @@ from typing import Optional
 import open_clip
 import torch.nn as nn
 from open_clip.pretrained import get_pretrained_cfg
+
+from derain_toolkit.checkpoints.frozen import mark_weights_from_source
 
 _DEFAULT_CONTEXT_LENGTH = 77
 
@@ -160,4 +166,6 @@ def build_open_clip(model_name: str,
     if isinstance(image_size, (tuple, list)):
         image_size = image_size[0]
     model.eval()
+    if pretrained is not None:
+        mark_weights_from_source(model, f'open_clip {model_name} pretrained={pretrained!r}')
     return model, tokenizer, tuple(mean), tuple(std), int(image_size)

@@ -66,3 +66,39 @@ def test_each_set_is_one_row_even_with_input_scores(load_tool):
     runner = SimpleNamespace(test_loop=SimpleNamespace(names=['Test100', 'Rain100H']))
     _, names = load_tool('test')._metrics_by_set(metrics, runner)
     assert names == ['Test100', 'Rain100H', 'Average']
+
+
+OFFICIAL = REPO / 'tests' / 'fixtures' / 'official'
+# Toolkit config of the tiny official Restormer's shape (fixtures README, section restormer).
+TINY_OFFICIAL_SHAPE = f"""_base_ = [{TINY!r}]
+model = dict(backbone=dict(dim=4, num_blocks=(1, 1, 1, 1), num_refinement_blocks=1, heads=(1, 2, 4, 8),
+                           ffn_expansion_factor=2.66))
+"""
+
+
+def test_official_checkpoint_through_load_from_gives_official_outputs(load_tool, one_thread, tmp_path):
+    """tools/test.py CONFIG deraining.pth: the official {'params': ...} file is loaded as load_from."""
+    from mmengine.runner import Runner
+
+    config = tmp_path / 'restormer_official_tiny.py'
+    config.write_text(TINY_OFFICIAL_SHAPE)
+    tool = load_tool('test')
+    args = tool.parse_args([str(config), str(OFFICIAL / 'restormer_tiny.pth'), '--out', str(tmp_path / 'out'),
+                            '--device', 'cpu', '--cfg-options', 'test_dataloader.dataset.num_samples=1',
+                            'test_dataloader.dataset.image_size=16'])
+    runner = Runner.from_cfg(tool.build_test_config(args))
+    runner.test()
+    io = torch.load(OFFICIAL / 'restormer_tiny_io.pt', weights_only=True)
+    with torch.no_grad():
+        out = runner.model.backbone(io['A/x'])
+    torch.testing.assert_close(out, io['A/out'], rtol=0, atol=2e-6)
+
+
+def test_checkpoint_that_does_not_fit_fails_instead_of_loading_nothing(load_tool, tmp_path):
+    """mmengine alone would load the official file non-strictly into the 3-level tiny config (nothing loaded)."""
+    from derain_toolkit.checkpoints.import_checkpoint import CheckpointMismatchError
+
+    with pytest.raises(CheckpointMismatchError, match=r"restormer_tiny\.pth.*does not fit the backbone"):
+        load_tool('test').main([TINY, str(OFFICIAL / 'restormer_tiny.pth'), '--out', str(tmp_path / 'out'),
+                                '--device', 'cpu', '--cfg-options', 'test_dataloader.dataset.num_samples=1',
+                                'test_dataloader.dataset.image_size=16'])

@@ -33,7 +33,7 @@ def official_restormer_state() -> dict:
 
 @pytest.fixture
 def tiny_restormer_config(tmp_path) -> str:
-    """A toolkit config file of the tiny official Restormer's shape (synthetic data, checkpoint_converter='restormer')."""
+    """A toolkit config of the tiny official Restormer's shape (synthetic data, checkpoint_converter='restormer')."""
     path = tmp_path / 'restormer_official_tiny.py'
     path.write_text(TINY_SHAPE.format(base=str(REPO / 'configs' / 'restormer_tiny_synthetic.py')))
     assert Config.fromfile(str(path)).checkpoint_converter == 'restormer'

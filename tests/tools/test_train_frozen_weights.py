@@ -33,12 +33,12 @@ def _train(load_tool, config: str, work_dir: Path, options: list[str], extra: li
                                     '--cfg-options', *options])
 
 
-@pytest.mark.parametrize('config, clip_prefix, pretrained_key', [
-    (CLIP_RPN, 'backbone.router.clip', 'model.backbone.router.pretrained'),
-    (DACLIP, 'generator.daclip.clip', 'model.generator.daclip.pretrained'),
+@pytest.mark.parametrize('config, clip_prefix, pretrained_key, clip_name', [
+    (CLIP_RPN, 'backbone.router.clip', 'model.backbone.router.pretrained', 'ViT-B-32'),
+    (DACLIP, 'generator.daclip.clip', 'model.generator.daclip.pretrained', 'tiny-vit'),
 ], ids=['clip_rpn', 'daclip'])
 def test_checkpoints_leave_clip_out_and_still_load(load_tool, one_thread, tmp_path, config, clip_prefix,
-                                                   pretrained_key):
+                                                   pretrained_key, clip_name):
     clip_file = _tiny_clip_file(config, 'tiny_clip', tmp_path)
     options = [f'{pretrained_key}={clip_file}', 'train_cfg.max_iters=2', 'train_cfg.val_interval=100',
                'default_hooks.checkpoint.interval=2', 'default_hooks.checkpoint.save_best=None',
@@ -50,7 +50,7 @@ def test_checkpoints_leave_clip_out_and_still_load(load_tool, one_thread, tmp_pa
     clip_keys = [key for key in trained if key.startswith(f'{clip_prefix}.')]
     assert clip_keys and not any(key.startswith(f'{clip_prefix}.') for key in saved['state_dict'])
     assert set(saved['state_dict']) == set(trained) - set(clip_keys)  # nothing else left out
-    assert saved['meta']['weights_from_source'] == {clip_prefix: f"open_clip {'ViT-B-32' if config == CLIP_RPN else 'tiny-vit'} pretrained={clip_file!r}"}
+    assert saved['meta']['weights_from_source'] == {clip_prefix: f'open_clip {clip_name} pretrained={clip_file!r}'}
 
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(dict(o.split('=', 1) for o in options[:1]))
@@ -88,8 +88,9 @@ def test_keep_frozen_weights_flag_keeps_them(load_tool, tmp_path):
     model_cfg = Config.fromfile(CLIP_RPN)
     model_cfg.merge_from_dict({'model.backbone.router.pretrained': clip_file})
     runner = SimpleNamespace(model=build_model(model_cfg))
-    for keep, kept_keys in ((True, set(runner.model.state_dict())),
-                            (False, {k for k in runner.model.state_dict() if not k.startswith('backbone.router.clip.')})):
+    all_keys = set(runner.model.state_dict())
+    without_clip = {key for key in all_keys if not key.startswith('backbone.router.clip.')}
+    for keep, kept_keys in ((True, all_keys), (False, without_clip)):
         checkpoint = dict(meta={}, state_dict=runner.model.state_dict())
         AtomicCheckpointHook(**dict(cfg.default_hooks.checkpoint, keep_frozen_weights=keep)).before_save_checkpoint(
             runner, checkpoint)
@@ -104,7 +105,7 @@ def test_other_missing_keys_stay_errors(tmp_path):
     state = {k: v for k, v in build_model(cfg).state_dict().items()
              if not k.startswith('backbone.router.clip.') and k != 'backbone.backbone.output.weight'}
     torch.save(dict(state_dict=state), tmp_path / 'partial.pth')
-    with pytest.raises(CheckpointMismatchError, match=r"1 keys of the model missing.*backbone\.backbone\.output\.weight"):
+    with pytest.raises(CheckpointMismatchError, match=r"1 keys of the model missing.*backbone\.backbone\.output"):
         load_model(cfg, tmp_path / 'partial.pth', device='cpu')
     random_clip = Config.fromfile(CLIP_RPN)  # a random CLIP has no source to rebuild it from: its keys are required
     with pytest.raises(CheckpointMismatchError, match=r"keys of the model missing.*backbone\.router\.clip\."):

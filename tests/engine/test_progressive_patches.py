@@ -89,3 +89,13 @@ def test_loop_trains_each_iteration_at_its_stage(tmp_path):
         default_scope='derain_toolkit', experiment_name='progressive_loop')
     runner.train()
     assert model.shapes == [(4, 1, 2, 2)] * 2 + [(2, 1, 4, 4)] * 3 + [(1, 1, 6, 6)] * 2
+
+
+def test_windows_cover_every_valid_position():
+    """Unlike the official int((384 - p) * random()), the last position is reachable too."""
+    patches = ProgressivePatches(iters=[1000], patch_sizes=[3], batch_sizes=[1])
+    corners = set()
+    for cur_iter in range(300):
+        corner = int(patches(_collated(1, 6), cur_iter)['inputs'][0][0, 0, 0])
+        corners.add((corner // 10 % 10, corner % 10))
+    assert corners == {(top, left) for top in range(4) for left in range(4)}

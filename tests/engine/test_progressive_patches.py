@@ -81,7 +81,8 @@ def test_loop_trains_each_iteration_at_its_stage(tmp_path):
     runner = Runner(
         model=model, work_dir=str(tmp_path),
         train_dataloader=dict(dataset=_Images(), batch_size=4, num_workers=0,
-                              sampler=dict(type='InfiniteSampler', shuffle=True), collate_fn=dict(type='pseudo_collate')),
+                              sampler=dict(type='InfiniteSampler', shuffle=True),
+                              collate_fn=dict(type='pseudo_collate')),
         train_cfg=dict(type='ProgressiveIterBasedTrainLoop', max_iters=7,
                        patch_schedule=dict(iters=[2, 3, 1], patch_sizes=[2, 4, 6], batch_sizes=[4, 2, 1])),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1), clip_grad=dict(max_norm=0.01)),

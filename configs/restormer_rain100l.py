@@ -1,8 +1,13 @@
 # Restormer trained and tested on Rain100L with Restormer's recipe
-# (configs/_base_/schedules/restormer_300k.py); the data layout is in the dataset base file.
+# (configs/_base_/schedules/restormer_300k.py: gradient clipping, progressive patches) and its
+# augmentation (8 flips/rotations of 384 crops, below);
+# the data layout is in the dataset base file.
 _base_ = [
     './_base_/models/restormer.py',
     './_base_/datasets/rain100l.py',
     './_base_/schedules/restormer_300k.py',
     './_base_/default_runtime.py',
 ]
+
+# Paper: 8 GPUs x 8 patches (total batch 64 in the first stage); here 8 per GPU, so N GPUs give 8N.
+train_dataloader = dict(batch_size=8, dataset=dict(pipeline={{_base_.restormer_train_pipeline}}))

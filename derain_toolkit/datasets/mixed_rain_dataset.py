@@ -22,11 +22,20 @@ class MixedRainDataset(Dataset):
         datasets: Dataset configs (built from ``DATASETS``) or dataset objects; each
             item must follow the ARCHITECTURE.md item format.
         names: One name per dataset; default each dataset's ``metainfo['name']``.
+        pipeline: When given, the transform pipeline of every member (replacing the
+            members' own), so a config changes the augmentation of all sources at once
+            (e.g. Restormer's recipe on Mixed); members must then be configs.
     """
 
-    def __init__(self, datasets: Sequence[Union[dict, Dataset]], names: Optional[Sequence[str]] = None) -> None:
+    def __init__(self, datasets: Sequence[Union[dict, Dataset]], names: Optional[Sequence[str]] = None,
+                 pipeline: Optional[Sequence[dict]] = None) -> None:
         if not datasets:
             raise ValueError('MixedRainDataset needs at least one dataset config in `datasets`')
+        if pipeline is not None:
+            if not all(isinstance(d, dict) for d in datasets):
+                raise ValueError('MixedRainDataset: `pipeline` replaces the pipeline of member configs; '
+                                 'pass the members as configs, not dataset objects, or drop `pipeline`')
+            datasets = [dict(d, pipeline=list(pipeline)) for d in datasets]
         self.datasets = [DATASETS.build(d) if isinstance(d, dict) else d for d in datasets]
         if names is None:
             names = [getattr(d, 'metainfo', {}).get('name', type(d).__name__) for d in self.datasets]

@@ -1,7 +1,9 @@
-"""Paired training transforms: the augmentation of CLIP-RPN Sec. 4.2.
+"""Paired training transforms: the augmentation of CLIP-RPN Sec. 4.2 and of Restormer.
 
-"Random cropping to 128 x 128 patches and horizontal and vertical flipping with a
-probability of 0.5." Every transform takes the sample dict of a dataset and
+CLIP-RPN (and DDSA Sec. 3.2): "random cropping to 128 x 128 patches and horizontal and
+vertical flipping with a probability of 0.5" (``PairedRandomCrop``, ``PairedRandomFlip``).
+Restormer's official recipe adds 90-degree rotations: one of the 8 orientations of the
+square (``PairedRandomDihedral``). Every transform takes the sample dict of a dataset and
 applies the same operation to all of its image ``keys`` (``'rain'`` and ``'gt'``
 by default, each ``(H, W, C)`` float32 RGB in [0, 1]), so the pair stays aligned.
 Randomness comes from NumPy's global generator, which mmengine seeds per worker.
@@ -26,21 +28,27 @@ class PairedRandomCrop:
     """Crop the same random ``patch_size`` x ``patch_size`` window from every image.
 
     Images smaller than the patch raise a ``ValueError`` naming the sample unless
-    ``pad_if_smaller=True``, which reflect-pads them (same padding on every key)
-    to the patch size first. Raising is the default: a too-small training image
+    ``pad_if_smaller=True``, which pads them on the bottom/right (same padding on every
+    key) to the patch size first. Raising is the default: a too-small training image
     usually means a wrong data root or a mis-set ``patch_size``.
 
     Args:
         patch_size: Side of the square patch (128 in CLIP-RPN Sec. 4.2).
         keys: Image keys cropped together.
-        pad_if_smaller: Reflect-pad images smaller than the patch instead of raising.
+        pad_if_smaller: Pad images smaller than the patch instead of raising.
+        pad_mode: ``numpy.pad`` mode of that padding: ``'reflect'`` (edge pixel not
+            repeated) or ``'symmetric'`` (edge repeated; OpenCV's ``BORDER_REFLECT``,
+            which Restormer's official ``padding`` uses).
     """
 
     def __init__(self, patch_size: int = 128, keys: Sequence[str] = ('rain', 'gt'),
-                 pad_if_smaller: bool = False) -> None:
+                 pad_if_smaller: bool = False, pad_mode: str = 'reflect') -> None:
+        if pad_mode not in ('reflect', 'symmetric'):
+            raise ValueError(f"PairedRandomCrop pad_mode must be 'reflect' or 'symmetric', got {pad_mode!r}")
         self.patch_size = patch_size
         self.keys = tuple(keys)
         self.pad_if_smaller = pad_if_smaller
+        self.pad_mode = pad_mode
 
     def __call__(self, results: dict) -> dict:
         _check_keys(results, self.keys, type(self).__name__)
@@ -56,7 +64,7 @@ class PairedRandomCrop:
                                  f'{size}x{size} patch; lower patch_size or set pad_if_smaller=True')
             pad = ((0, max(size - height, 0)), (0, max(size - width, 0)), (0, 0))
             for k in self.keys:
-                results[k] = np.pad(results[k], pad, mode='reflect')
+                results[k] = np.pad(results[k], pad, mode=self.pad_mode)
             height, width = max(height, size), max(width, size)
         top = np.random.randint(0, height - size + 1)
         left = np.random.randint(0, width - size + 1)
@@ -98,6 +106,37 @@ class PairedRandomFlip:
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(horizontal_prob={self.horizontal_prob}, '
                 f'vertical_prob={self.vertical_prob}, keys={self.keys})')
+
+
+@TRANSFORMS.register_module()
+class PairedRandomDihedral:
+    """Put all images together in one of the 8 orientations of the square, each with probability 1/8.
+
+    Restormer's official training data (``geometric_augs: true`` in
+    ``Deraining/Options/Deraining_Restormer.yml``; ``random_augmentation`` and
+    ``data_augmentation`` in ``basicsr/data/transforms.py`` of github.com/swz30/Restormer):
+    ``mode`` uniform in 0..7 is ``mode // 2`` counter-clockwise quarter turns followed,
+    for odd modes, by an up-down flip, the official numbering. These are the 8 elements
+    of the dihedral group D4 (the same distribution as BasicSR's ``augment`` with
+    ``hflip`` and ``rotation``: three independent coin flips).
+
+    Args:
+        keys: Image keys transformed together.
+    """
+
+    def __init__(self, keys: Sequence[str] = ('rain', 'gt')) -> None:
+        self.keys = tuple(keys)
+
+    def __call__(self, results: dict) -> dict:
+        _check_keys(results, self.keys, type(self).__name__)
+        mode = np.random.randint(8)
+        for k in self.keys:
+            image = np.rot90(results[k], k=mode // 2, axes=(0, 1))
+            results[k] = image[::-1] if mode % 2 else image
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(keys={self.keys})'
 
 
 @TRANSFORMS.register_module()

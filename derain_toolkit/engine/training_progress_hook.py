@@ -5,6 +5,11 @@ and on T, "a constant determined after specifying the training dataset size, epo
 and batch size". The runner knows both: τ = ``runner.iter`` (0 at the first
 iteration) and T = ``runner.max_iters`` (for epoch-based loops mmengine sets it to
 ``max_epochs * len(train_dataloader)``, i.e. exactly the paper's T).
+
+A step with τ ≥ T would train past the schedule (DLS's exponent beyond its final
+value, the LR schedule over): it happens when mmengine's ``EpochBasedTrainLoop``
+resumes from a checkpoint taken inside an epoch and replays the partial epoch. The
+hook refuses such a step and names the fix, ``ResumableEpochBasedTrainLoop``.
 """
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -25,7 +30,12 @@ class TrainingProgressHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        """Update every progress-aware module with (τ, T)."""
+        """Update every progress-aware module with (τ, T); raise when τ has reached T."""
+        if runner.iter >= runner.max_iters:
+            raise RuntimeError(
+                f'Training step τ={runner.iter} (0-based) but T=max_iters={runner.max_iters}: the loop runs past '
+                f'its schedule. {type(runner.train_loop).__name__} replays the partial epoch when resumed from a '
+                "checkpoint taken inside an epoch; set train_cfg.type='ResumableEpochBasedTrainLoop'.")
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         for module in model.modules():
             setter = getattr(module, 'set_training_progress', None)

@@ -71,3 +71,27 @@ def test_clip_rpn_schedule_warms_up_15_epochs_then_anneals_to_300():
     assert np.allclose(np.diff(lrs[:60]), (2e-4 - 2e-7) / 59)  # rises linearly
     assert all(a >= b for a, b in zip(lrs[60:-1], lrs[61:]))  # then only falls
     assert lrs[-1] == pytest.approx(1e-6, abs=1e-8)
+
+
+@pytest.mark.parametrize('name', REAL_DATA)
+def test_restormer_recipe_is_the_official_one(name):
+    """Deraining_Restormer.yml: clip_grad_norm_ 0.01, progressive patches 128 -> 384 with per-GPU batches
+    [8, 5, 4, 2, 1, 1] over [92k, 64k, 48k, 36k, 36k, 24k] iterations, loaded as 8 patches of 384
+    in one of the 8 flips/rotations."""
+    cfg = load_config(CONFIGS / name)
+    assert cfg.optim_wrapper.clip_grad == dict(max_norm=0.01)
+    assert cfg.train_cfg.type == 'ProgressiveIterBasedTrainLoop' and cfg.train_cfg.max_iters == 300000
+    schedule = cfg.train_cfg.patch_schedule
+    assert schedule.iters == [92000, 64000, 48000, 36000, 36000, 24000] and sum(schedule.iters) == 300000
+    assert schedule.patch_sizes == [128, 160, 192, 256, 320, 384]
+    assert schedule.batch_sizes == [8, 5, 4, 2, 1, 1]
+    assert cfg.train_dataloader.batch_size == max(schedule.batch_sizes)
+    pipeline = [t.type for t in cfg.train_dataloader.dataset.pipeline]
+    assert pipeline == ['PairedRandomCrop', 'PairedRandomDihedral', 'PairedToTensor']
+    crop = cfg.train_dataloader.dataset.pipeline[0]
+    assert crop.patch_size == max(schedule.patch_sizes) and crop.pad_if_smaller
+
+
+def test_clip_rpn_epoch_schedule_resumes_mid_epoch():
+    cfg = load_config(CONFIGS / '_base_' / 'schedules' / 'adamw_warmup_cosine_300e.py')
+    assert cfg.train_cfg.type == 'ResumableEpochBasedTrainLoop'

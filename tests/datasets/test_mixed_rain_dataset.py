@@ -29,3 +29,16 @@ def test_mixed_needs_unique_names(make_layout):
         DATASETS.build(dict(type='MixedRainDataset', datasets=[cfg, cfg]))
     mixed = DATASETS.build(dict(type='MixedRainDataset', datasets=[cfg, cfg], names=['a', 'b']))
     assert mixed[4]['data_samples']['dataset'] == 'b'
+
+
+def test_mixed_pipeline_replaces_every_members_pipeline(make_layout):
+    root_a, root_b = make_layout('rain100_train'), make_layout('input_target', numbers=(5, 6))
+    crop = [dict(type='PairedRandomCrop', patch_size=4)]
+    mixed = DATASETS.build(dict(type='MixedRainDataset', pipeline=crop, datasets=[
+        dict(type='PairedRainDataset', data_root=str(root_a), name='Rain100L'),
+        dict(type='PairedRainDataset', data_root=str(root_b), name='Rain800', pipeline=[]),
+    ]))
+    assert [tuple(mixed[i]['inputs'].shape) for i in (0, 4)] == [(3, 4, 4), (3, 4, 4)]
+    member = DATASETS.build(dict(type='PairedRainDataset', data_root=str(root_a), name='x'))
+    with pytest.raises(ValueError, match='member configs'):
+        DATASETS.build(dict(type='MixedRainDataset', datasets=[member], pipeline=crop))

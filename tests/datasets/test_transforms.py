@@ -54,3 +54,36 @@ def test_to_tensor_layout():
     assert out['rain'].is_contiguous() and out['rain'][0, 3, 5].item() == pytest.approx(0.03)
     with pytest.raises(KeyError, match="missing \\['gt'\\]"):
         TRANSFORMS.build(dict(type='PairedToTensor'))(dict(rain=np.zeros((2, 2, 3))))
+
+
+def _dihedral_group(image: np.ndarray) -> list[np.ndarray]:
+    """The 8 orientations of ``image`` by hand: rotations by 0/90/180/270 degrees, each with and
+    without a transpose (an independent enumeration of D4, not the transform's mode order)."""
+    rotations = [image, image.transpose(1, 0, 2)[::-1], image[::-1, ::-1], image.transpose(1, 0, 2)[:, ::-1]]
+    return rotations + [r.transpose(1, 0, 2) for r in rotations]
+
+
+def test_dihedral_gives_the_8_orientations_equally_often_and_the_same_one_to_rain_and_gt():
+    sample = _sample(3, 5)  # non-square: a quarter turn changes the shape
+    group = _dihedral_group(sample['rain'])
+    assert len({g.tobytes() + bytes(g.shape) for g in group}) == 8
+    transform = TRANSFORMS.build(dict(type='PairedRandomDihedral'))
+    counts = np.zeros(8, int)
+    draws = 4000
+    for seed in range(draws):
+        np.random.seed(seed)
+        out = transform(dict(sample))
+        np.testing.assert_allclose(out['gt'] - out['rain'], 0.5)  # same orientation on both keys
+        matches = [i for i, g in enumerate(group) if g.shape == out['rain'].shape and np.array_equal(g, out['rain'])]
+        assert len(matches) == 1
+        counts[matches[0]] += 1
+    assert np.abs(counts - draws / 8).max() < 4 * np.sqrt(draws / 8 * 7 / 8)  # each 1/8, within 4 sigma
+
+
+def test_crop_symmetric_padding_repeats_the_edge_as_opencv_border_reflect():
+    out = TRANSFORMS.build(dict(type='PairedRandomCrop', patch_size=32, pad_if_smaller=True,
+                                pad_mode='symmetric'))(_sample())
+    np.testing.assert_allclose(out['rain'][20, :24, 0], out['rain'][19, :24, 0])  # edge row repeated
+    np.testing.assert_allclose(out['rain'][21, :24, 0], out['rain'][18, :24, 0])
+    with pytest.raises(ValueError, match='pad_mode'):
+        TRANSFORMS.build(dict(type='PairedRandomCrop', pad_mode='wrap'))

@@ -52,6 +52,12 @@ def toy_model() -> type[ToyModel]:
 
 
 @pytest.fixture
+def toy_dataset() -> type[ToyDataset]:
+    """The ``ToyDataset`` class (16 fixed random samples)."""
+    return ToyDataset
+
+
+@pytest.fixture
 def make_runner(tmp_path) -> Callable[..., Runner]:
     """``make_runner(max_iters, model=None, **runner_kwargs)`` -> a Runner training ``ToyModel``."""
 

@@ -9,6 +9,16 @@ train_pipeline = [
     dict(type='PairedToTensor'),
 ]
 test_pipeline = [dict(type='PairedToTensor')]
+# Restormer's official training data (Dataset_PairedImage with geometric_augs in
+# Deraining_Restormer.yml): 384x384 crops, the largest patch of its progressive schedule
+# (images smaller than that padded as OpenCV's BORDER_REFLECT, i.e. 'symmetric'), in one
+# of the 8 flips/rotations; the train loop cuts them to each stage's patch and batch
+# (configs/_base_/schedules/restormer_300k.py). Used by configs/restormer_*.py.
+restormer_train_pipeline = [
+    dict(type='PairedRandomCrop', patch_size=384, pad_if_smaller=True, pad_mode='symmetric'),
+    dict(type='PairedRandomDihedral'),
+    dict(type='PairedToTensor'),
+]
 
 train_dataloader = dict(
     batch_size=8,

@@ -12,7 +12,12 @@
 # U-Net without refinement, is num_blocks=(2, 4, 6, 6, 8), heads=(1, 1, 2, 4, 8),
 # num_refinement_blocks=0, which this backbone also builds.
 # The paper does not give the width or the feed-forward expansion: Restormer's 48 and
-# 2.66 are used.
+# 2.66 are used. SEFN applies the expansion to its one Res2Net stream (hidden 2.66 C) where
+# GDFN has two gated streams of 2.66 C, so DDSA has 20.92 M parameters against Restormer's
+# 26.13 M (measured with build_model): a DDSA-vs-Restormer comparison is at equal width and
+# depth, not at equal parameters (the paper gives no parameter count to match).
+# Eq. (5) fills the dropped top-k entries with -inf (DDSA's default masked_fill='neg_inf',
+# DRSformer's form; see models/attention/ddsa.py); masked_fill='zero' is the paper's literal 0.
 _base_ = ['./restormer.py']
 
 model = dict(backbone=dict(

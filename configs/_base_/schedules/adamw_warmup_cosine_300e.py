@@ -8,6 +8,8 @@
 # is 300 * iters_per_epoch, "determined after specifying the training dataset size,
 # epoch, and batch size" (Sec. 3.4). E.g. Rain100L (200 pairs) at batch 8: 25 iters/epoch,
 # warm-up 375 iters, T = 7500.
+# Resuming from an iteration checkpoint inside an epoch continues that epoch where it stopped
+# (ResumableEpochBasedTrainLoop), so the run still ends at T with the LR schedule in step.
 # An epoch-based loop needs a finite sampler: configs using this schedule set
 # train_dataloader.sampler = dict(type='DefaultSampler', shuffle=True).
 # Choices the paper leaves open: warm-up starts at lr * 1e-3 and the cosine ends at 1e-6.
@@ -22,6 +24,6 @@ param_scheduler = [
          convert_to_iter_based=True),
 ]
 
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=300, val_interval=10)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=300, val_interval=10)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

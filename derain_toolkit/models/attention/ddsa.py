@@ -17,12 +17,18 @@ shares its parameter names (a dense-only DDSA loads an MDTA state dict).
 * Eq. (5), the top-k mask: each row of ``P`` keeps its ``k = max(1,
   floor(topk_ratio * d))`` largest entries (the paper's "head number k = 0.7" is
   this ratio). Exactly ``k`` entries are kept even when values tie, because the
-  kept positions come from ``torch.topk`` indices, not from a threshold. The
-  paper writes that the other entries are "replaced with 0", but a logit of 0
-  still receives ``exp(0) / Z`` of the softmax mass, which is neither sparse nor
-  invariant to the scale of the kept logits. The masked entries are set to
-  ``-inf`` before the softmax instead, so they get exactly zero weight, which is
-  what "filter out irrelevant tokens" requires and what DRSformer does.
+  kept positions come from ``torch.topk`` indices, not from a threshold. What the
+  dropped entries become is ``masked_fill``:
+
+  - ``'neg_inf'`` (default): ``-inf`` before the softmax, so they get exactly zero
+    weight. The paper writes that they are "replaced with 0", but a logit of 0 still
+    receives ``exp(0) / Z`` of the softmax mass, which is neither sparse nor invariant
+    to the scale of the kept logits; ``-inf`` is what "filter out irrelevant tokens"
+    requires and what the cited sparse Transformer DRSformer [27] does in its top-k
+    attention (the kept entries, else ``-inf``, before the softmax), so it is the default.
+  - ``'zero'``: Eq. (5) literally, 0 before the softmax (every dropped entry then
+    weighs ``exp(0)``; with the default L2-normalised logits, which lie in
+    ``[-temperature, temperature]``, this is far from sparse).
 * Eq. (6), ``[softmax(P) + softmax(M(P, k))] V`` with ``[.]`` a weighted sum:
   with both branches, two learnable scalars (initialised to
   ``branch_weight_init``) weight the two attention maps, which are summed
@@ -38,6 +44,7 @@ from derain_toolkit.models.attention.mdta import MDTA
 from derain_toolkit.registry import ATTENTION
 
 _QK_SCALINGS = ('l2_temperature', 'sqrt_d')
+_MASKED_FILLS = {'neg_inf': float('-inf'), 'zero': 0.0}
 
 
 @ATTENTION.register_module()
@@ -52,6 +59,8 @@ class DDSA(MDTA):
         sparse: Use the sparse branch ``softmax(M(P, k))`` (Table 3's SSA).
         topk_ratio: Fraction of each attention row kept by the sparse branch, in (0, 1].
         qk_scaling: ``'l2_temperature'`` (MDTA/DRSformer) or ``'sqrt_d'`` (Eq. 4 literally).
+        masked_fill: Value of the entries dropped by Eq. (5) before the softmax:
+            ``'neg_inf'`` (zero weight, DRSformer) or ``'zero'`` (Eq. 5 literally).
         branch_weight_init: Initial value of both learnable branch weights
             (used only when both branches are on).
     """
@@ -64,6 +73,7 @@ class DDSA(MDTA):
                  sparse: bool = True,
                  topk_ratio: float = 0.7,
                  qk_scaling: str = 'l2_temperature',
+                 masked_fill: str = 'neg_inf',
                  branch_weight_init: float = 0.5) -> None:
         super().__init__(dim, num_heads, bias)
         if not (dense or sparse):
@@ -73,11 +83,14 @@ class DDSA(MDTA):
             raise ValueError(f'DDSA topk_ratio must be in (0, 1], got {topk_ratio}; the paper uses 0.7.')
         if qk_scaling not in _QK_SCALINGS:
             raise ValueError(f'DDSA qk_scaling must be one of {_QK_SCALINGS}, got {qk_scaling!r}.')
+        if masked_fill not in _MASKED_FILLS:
+            raise ValueError(f'DDSA masked_fill must be one of {tuple(_MASKED_FILLS)}, got {masked_fill!r}.')
         self.dense = dense
         self.sparse = sparse
         self.head_dim = dim // num_heads
         self.topk = max(1, int(topk_ratio * self.head_dim))
         self.qk_scaling = qk_scaling
+        self.masked_fill = masked_fill
         if qk_scaling == 'sqrt_d':
             # Eq. (4) has no learnable scale: drop MDTA's temperature from the parameters.
             self.register_parameter('temperature', None)
@@ -95,8 +108,8 @@ class DDSA(MDTA):
         return torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, index, True)
 
     def sparse_attention(self, logits: torch.Tensor) -> torch.Tensor:
-        """``softmax(M(P, k))`` with the dropped entries at ``-inf``: exactly k non-zeros per row."""
-        masked = logits.masked_fill(~self.topk_mask(logits), float('-inf'))
+        """``softmax(M(P, k))`` with the dropped entries at ``masked_fill`` (``-inf``: k non-zeros per row)."""
+        masked = logits.masked_fill(~self.topk_mask(logits), _MASKED_FILLS[self.masked_fill])
         return masked.softmax(dim=-1)
 
     def attention_map(self, logits: torch.Tensor) -> torch.Tensor:

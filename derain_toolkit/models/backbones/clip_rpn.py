@@ -22,8 +22,14 @@ crop is the route of its full image instead of the crop's own, and CLIP does not
 during training. Samples whose key is not in the file (or calls without ``keys``) are
 routed live.
 
-Outputs: ``dict(pred=(B,3,H,W), masks=[(B,1,h_l,w_l) per level], routes=(B,))``.
-Masks are at the resolution of the padded feature of each level.
+Outputs: ``dict(pred=(B,3,H,W), masks=[(B,1,h_l,w_l) per level], mask_logits=[...],
+pad_multiple=int, routes=(B,))``. ``masks`` are the probabilities ``M̂`` in (0, 1) (float32;
+what MGCA, ``derain_toolkit.inference`` and ``tools/derain.py --compare`` read),
+``mask_logits`` the same maps before σ (what ``RainMaskBCELoss`` reads, see
+``rain_mask_head.py`` for why). Masks cover the padded image: the heads see the input
+padded bottom/right to a multiple of ``pad_multiple`` exactly as the U-Net pads it, so
+the mask cell ``(i, j)`` of a level of stride ``s`` and the feature it weights both cover
+the pixels ``[i*s, (i+1)*s) x [j*s, (j+1)*s)``; the loss pads its target the same way.
 """
 import copy
 import json
@@ -35,6 +41,7 @@ import torch
 from torch import nn
 
 from derain_toolkit.models.layers.layer_norm import LayerNorm2d
+from derain_toolkit.models.layers.padding import pad_to_multiple
 from derain_toolkit.models.layers.rain_mask_head import RainMaskHead
 from derain_toolkit.registry import ATTENTION, BACKBONES, ROUTERS
 
@@ -74,7 +81,7 @@ def _load_route_cache(path: str, router: nn.Module) -> dict[str, int]:
 class CLIPRPN(nn.Module):
     """Args:
         backbone: ``BACKBONES`` config of the shared U-Net; it must accept
-            ``forward(x, neck=...)`` and expose ``neck_channels``.
+            ``forward(x, neck=...)`` and expose ``neck_channels`` and ``pad_multiple``.
         router: ``ROUTERS`` config (``CLIPRouter`` or ``NoRouter``).
         mgca: ``ATTENTION`` config of the MGCA sub-networks (``dim``, ``num_heads`` and
             ``bias`` are filled in per level), or ``None`` for the "w/o MGCA" rows.
@@ -100,6 +107,9 @@ class CLIPRPN(nn.Module):
         self.backbone = BACKBONES.build(copy.deepcopy(backbone))
         self.router = ROUTERS.build(copy.deepcopy(router))
         channels = list(self.backbone.neck_channels)
+        if not isinstance(getattr(self.backbone, 'pad_multiple', None), int):
+            raise ValueError(f'CLIPRPN: the backbone {type(self.backbone).__name__} must expose pad_multiple '
+                             '(the multiple it pads inputs to) so the rain masks cover the padded features')
         if num_heads is None:
             if 'heads' not in backbone:
                 raise ValueError("CLIPRPN: give num_heads (one per neck level) or 'heads' in the backbone config")
@@ -137,18 +147,19 @@ class CLIPRPN(nn.Module):
         return routes
 
     def _run_branch(self, x: torch.Tensor, route: int) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """The shared backbone with route ``route``'s neck; returns the prediction and the masks."""
-        masks: list[torch.Tensor] = []
+        """The shared backbone with route ``route``'s neck; returns the prediction and the mask logits."""
+        logits: list[torch.Tensor] = []
         branches = self.branches[route]
+        padded = pad_to_multiple(x, self.backbone.pad_multiple)[0] if self.mask_heads is not None else x
 
         def neck(level: int, feat: torch.Tensor) -> torch.Tensor:
             if self.mask_heads is None:
                 return branches[level](feat)
-            mask = self.mask_heads[level](x, feat.shape[-2:])  # (b, 1, h, w)
-            masks.append(mask)
-            return branches[level](feat, mask)
+            level_logits = self.mask_heads[level](padded, feat.shape[-2:])  # (b, 1, h, w)
+            logits.append(level_logits)
+            return branches[level](feat, RainMaskHead.probability(level_logits))
 
-        return self.backbone(x, neck=neck), masks
+        return self.backbone(x, neck=neck), logits
 
     def forward(self, x: torch.Tensor, keys: Optional[Sequence[str]] = None) -> dict:
         """Args:
@@ -156,15 +167,18 @@ class CLIPRPN(nn.Module):
             keys: Sample keys, used only with a route cache.
         """
         routes = self.routes(x, keys)
-        order, preds, masks = [], [], []
+        order, preds, logits = [], [], []
         for route in routes.unique().tolist():
             index = (routes == route).nonzero().squeeze(1)
-            pred, group_masks = self._run_branch(x[index], route)
+            pred, group_logits = self._run_branch(x[index], route)
             order.append(index)
             preds.append(pred)
-            masks.append(group_masks)
+            logits.append(group_logits)
         inverse = torch.cat(order).argsort()  # batch position -> position in the grouped order
+        mask_logits = [torch.cat(level)[inverse] for level in zip(*logits)]
         return dict(
             pred=torch.cat(preds)[inverse],
-            masks=[torch.cat(level)[inverse] for level in zip(*masks)],
+            masks=[RainMaskHead.probability(level) for level in mask_logits],
+            mask_logits=mask_logits,
+            pad_multiple=self.backbone.pad_multiple,
             routes=routes)

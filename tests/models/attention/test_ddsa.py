@@ -128,3 +128,35 @@ def test_built_from_registry_with_options():
 def test_invalid_options_raise(kwargs):
     with pytest.raises(ValueError):
         DDSA(DIM, HEADS, **kwargs)
+
+
+def _eq5_sparse_map(logits: torch.Tensor, k: int, fill: float) -> torch.Tensor:
+    """softmax(M(P, k)) of Eqs. (5)-(6) by hand: per row, the threshold is the k-th largest value,
+    entries below it become ``fill``, then exp / sum over the whole row."""
+    rows, cols = logits.shape
+    out = torch.zeros_like(logits)
+    for i in range(rows):
+        threshold = sorted(logits[i].tolist(), reverse=True)[k - 1]
+        masked = [logits[i, j].item() if logits[i, j].item() >= threshold else fill for j in range(cols)]
+        exps = [math.exp(m) for m in masked]  # exp(-inf) = 0
+        out[i] = torch.tensor([e / sum(exps) for e in exps], dtype=logits.dtype)
+    return out
+
+
+@pytest.mark.parametrize('masked_fill,fill', [('neg_inf', float('-inf')), ('zero', 0.0)])
+def test_sparse_map_matches_a_hand_loop_over_eq5(masked_fill, fill):
+    torch.manual_seed(0)
+    module = DDSA(DIM, HEADS, bias=False, dense=False, sparse=True, masked_fill=masked_fill).double()
+    logits = 3 * torch.randn(2, HEADS, DIM // HEADS, DIM // HEADS, dtype=torch.float64)
+    expected = torch.stack([torch.stack([_eq5_sparse_map(logits[b, h], 5, fill) for h in range(HEADS)])
+                            for b in range(2)])
+    torch.testing.assert_close(module.sparse_attention(logits), expected)
+    zeros_per_row = (module.sparse_attention(logits) == 0).sum(-1)
+    assert (zeros_per_row == (3 if masked_fill == 'neg_inf' else 0)).all()  # d - k = 3 dropped entries
+
+
+def test_masked_fill_is_reachable_from_the_config():
+    module = ATTENTION.build(dict(type='DDSA', dim=DIM, num_heads=HEADS, masked_fill='zero'))
+    assert module.masked_fill == 'zero'
+    with pytest.raises(ValueError, match='masked_fill'):
+        DDSA(DIM, HEADS, masked_fill='minus_one')

@@ -96,3 +96,41 @@ def test_without_mgca_plain_attention_branches_are_per_route():
     network = _build(mgca=None, plain_attention=dict(type='MDTA'))
     assert network.mask_heads is None and len(network.branches) == 3
     assert network(torch.rand(1, 3, 16, 16))['pred'].shape == (1, 3, 16, 16)
+
+
+def test_masks_are_probabilities_of_the_logits_the_loss_reads(network):
+    out = network(torch.rand(1, 3, 16, 16))
+    assert out['pad_multiple'] == network.backbone.pad_multiple == 8
+    for mask, logits in zip(out['masks'], out['mask_logits']):
+        assert mask.dtype == torch.float32
+        torch.testing.assert_close(mask, torch.sigmoid(logits))
+
+
+def test_mask_and_target_cells_align_with_the_padded_feature_grid():
+    """13x11 is padded to 16x16: a single bright pixel at (12, 10) lies in feature cell
+    (12 // s, 10 // s) at stride s; both the predicted mask and the loss target peak there."""
+    from derain_toolkit.models.losses.mask_bce import RainMaskBCELoss
+    network = _build().eval()
+    network.routes = lambda inputs, keys=None: torch.zeros(inputs.shape[0], dtype=torch.long)
+    with torch.no_grad():
+        for head in network.mask_heads:  # logit = GELU(red) at the cell
+            for conv in (head.body[0], head.body[2]):
+                conv.weight.zero_()
+                conv.bias.zero_()
+            head.body[0].weight[0, 0, 1, 1] = 1.0
+            head.body[2].weight[0, 0] = 1.0
+    gt = torch.zeros(1, 3, 13, 11)
+    image = gt.clone()
+    image[0, :, 12, 10] = 1.0
+    with torch.no_grad():
+        out = network(image)
+    sizes = [tuple(m.shape[-2:]) for m in out['mask_logits']]
+    assert sizes == [(2, 2), (4, 4), (8, 8)]
+    targets = RainMaskBCELoss().level_targets(sizes, out['pad_multiple'], image, gt)
+
+    def peak(grid: torch.Tensor) -> tuple[int, int]:
+        index = grid[0, 0].argmax().item()
+        return divmod(index, grid.shape[-1])
+
+    for stride, logits, target in zip((8, 4, 2), out['mask_logits'], targets):
+        assert peak(logits) == peak(target) == (12 // stride, 10 // stride)

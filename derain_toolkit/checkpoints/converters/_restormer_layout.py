@@ -37,14 +37,24 @@ _OTHERS = (
 )
 
 
+def block_inner_key(inner: str, inner_key: Callable[[str], Optional[str]]) -> Optional[str]:
+    """The toolkit key of a key relative to a transformer block, else ``None``.
+
+    Args:
+        inner: Official block-relative key, e.g. ``'norm1.body.weight'`` or ``'attn.qkv.weight'``.
+        inner_key: Maps an attention/feed-forward key to the toolkit's, or returns ``None``
+            when it has none. LayerNorm keys are handled here.
+    """
+    norm = _NORM.fullmatch(inner)
+    return f'{norm[1]}.{norm[2]}' if norm else inner_key(inner)
+
+
 def block_key(key: str, inner_key: Callable[[str], Optional[str]]) -> Optional[str]:
     """The toolkit key of a key inside a transformer block of a U-Net stage, else ``None``.
 
     Args:
         key: Official key, e.g. ``'encoder_level2.3.attn.qkv.weight'``.
-        inner_key: Maps the block-relative attention/feed-forward key (``'attn.qkv.weight'``)
-            to the toolkit's, or returns ``None`` when it has none. LayerNorm keys are
-            handled here.
+        inner_key: As in :func:`block_inner_key`.
     """
     match = _STAGE.fullmatch(key)
     if match is None:
@@ -53,8 +63,7 @@ def block_key(key: str, inner_key: Callable[[str], Optional[str]]) -> Optional[s
         prefix, inner = f'{_STAGES[match[1]]}.{int(match[2]) - 1}.{match[3]}', match[4]
     else:
         prefix, inner = f'{match[5]}.{match[6]}', match[7]
-    norm = _NORM.fullmatch(inner)
-    renamed = f'{norm[1]}.{norm[2]}' if norm else inner_key(inner)
+    renamed = block_inner_key(inner, inner_key)
     return None if renamed is None else f'{prefix}.{renamed}'
 
 

@@ -13,8 +13,9 @@ Structure (official ``subnet`` with its fixed ``layer_num=1``, ``steps=4``):
 * gate: ``softmax_ops(Linear(ReLU(Linear(GAP(x)))))``, weights of shape
   (B, steps, experts), one softmax over the experts per step;
 * stem: ``ReLU(conv1x1(x))``;
-* ``steps`` expert layers, each ``y = ReLU(layer(y, w_step) + y)`` where
-  ``layer(y, w) = ReLU(conv1x1(concat_e(w_e * expert_e(y))))``.
+* ``steps`` expert layers, each ``y = layer(y, w_step) + y`` where
+  ``layer(y, w) = ReLU(conv1x1(concat_e(w_e * expert_e(y))))``. The official code wraps
+  the sum in one more ReLU, a no-op: both terms are ReLU outputs, so it is omitted.
 
 The output is the last ``y``: MEFC has no skip around it.
 
@@ -26,7 +27,6 @@ Official code: cschenxiang/DRSformer at e77bbb4ecc59aaa2cd170a0f8f65b188a9dd77c6
 ``SepConv``'s ``affine`` argument is unused in the official code.
 """
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 # (kind, kernel size) in the official `Operations` order; the gate's columns follow it.
@@ -84,5 +84,5 @@ class MEFC(nn.Module):
         weights = weights.view(x.shape[0], self.steps, len(_EXPERTS)).softmax(dim=-1)
         y = self.stem(x)
         for step, layer in enumerate(self.layers):
-            y = F.relu(layer(y, weights[:, step]) + y)
+            y = layer(y, weights[:, step]) + y  # both terms >= 0: the official outer ReLU is a no-op
         return y

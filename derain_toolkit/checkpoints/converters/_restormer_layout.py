@@ -1,0 +1,88 @@
+"""Key names of the official Restormer-family U-Nets against :class:`RestormerUNet`'s.
+
+Shared by the converters of the networks built on Restormer's U-Net (DRSformer,
+PromptIR), whose official code names the levels as Restormer's
+``basicsr/models/archs/restormer_arch.py`` does:
+
+=================================  ==================================
+official                           toolkit (``RestormerUNet``)
+=================================  ==================================
+``encoder_level{l}.{b}``           ``encoders.{l-1}.{b}``
+``latent.{b}``                     ``latent.{b}``
+``decoder_level{l}.{b}``           ``decoders.{l-1}.{b}``
+``refinement.{b}``                 ``refinement.{b}``
+``down{l}_{l+1}.body.0``           ``downs.{l-1}.body.0``
+``up{l+1}_{l}.body.0``             ``ups.{l-1}.body.0``
+``reduce_chan_level{l}``           ``reduces.{l-1}``  (l = 2, 3)
+``output``                         ``output``
+=================================  ==================================
+
+Inside a transformer block, the official LayerNorm wrapper's ``norm{1,2}.body.*`` is
+``norm{1,2}.*``; the attention and feed-forward keys are the converter's business.
+"""
+import re
+from collections.abc import Callable
+from typing import Optional
+
+_STAGE = re.compile(r'(encoder_level|decoder_level)([123])\.(\d+)\.(.+)|(latent|refinement)\.(\d+)\.(.+)')
+_STAGES = {'encoder_level': 'encoders', 'decoder_level': 'decoders'}
+_NORM = re.compile(r'(norm[12])\.body\.(weight|bias)')
+_RESAMPLING = (
+    (re.compile(r'down([123])_([234])\.body\.0\.weight'), lambda m: (int(m[2]) == int(m[1]) + 1, m[1], 'downs')),
+    (re.compile(r'up([234])_([123])\.body\.0\.weight'), lambda m: (int(m[1]) == int(m[2]) + 1, m[2], 'ups')),
+)
+_OTHERS = (
+    (re.compile(r'reduce_chan_level([23])\.(weight|bias)'), lambda m: f'reduces.{int(m[1]) - 1}.{m[2]}'),
+    (re.compile(r'output\.(weight|bias)'), lambda m: f'output.{m[1]}'),
+)
+
+
+def block_inner_key(inner: str, inner_key: Callable[[str], Optional[str]]) -> Optional[str]:
+    """The toolkit key of a key relative to a transformer block, else ``None``.
+
+    Args:
+        inner: Official block-relative key, e.g. ``'norm1.body.weight'`` or ``'attn.qkv.weight'``.
+        inner_key: Maps an attention/feed-forward key to the toolkit's, or returns ``None``
+            when it has none. LayerNorm keys are handled here.
+    """
+    norm = _NORM.fullmatch(inner)
+    return f'{norm[1]}.{norm[2]}' if norm else inner_key(inner)
+
+
+def block_key(key: str, inner_key: Callable[[str], Optional[str]]) -> Optional[str]:
+    """The toolkit key of a key inside a transformer block of a U-Net stage, else ``None``.
+
+    Args:
+        key: Official key, e.g. ``'encoder_level2.3.attn.qkv.weight'``.
+        inner_key: As in :func:`block_inner_key`.
+    """
+    match = _STAGE.fullmatch(key)
+    if match is None:
+        return None
+    if match[1]:
+        prefix, inner = f'{_STAGES[match[1]]}.{int(match[2]) - 1}.{match[3]}', match[4]
+    else:
+        prefix, inner = f'{match[5]}.{match[6]}', match[7]
+    renamed = block_inner_key(inner, inner_key)
+    return None if renamed is None else f'{prefix}.{renamed}'
+
+
+def unet_key(key: str) -> Optional[str]:
+    """The toolkit key of a resampling, skip-reduction or output key, else ``None``."""
+    for pattern, rename in _RESAMPLING:
+        match = pattern.fullmatch(key)
+        if match is not None:
+            adjacent, level, name = rename(match)
+            return f'{name}.{int(level) - 1}.body.0.weight' if adjacent else None
+    for pattern, rename in _OTHERS:
+        match = pattern.fullmatch(key)
+        if match is not None:
+            return rename(match)
+    return None
+
+
+def unmapped_error(unmapped: list[str], network: str) -> KeyError:
+    """The converters' error naming every official key without a toolkit counterpart."""
+    return KeyError(f'{len(unmapped)} keys of the checkpoint are not keys of the official {network}: {unmapped}. '
+                    'Check that the file is that release (the config names it with checkpoint_converter) and '
+                    'that it was saved from the configuration the toolkit builds.')

@@ -60,7 +60,8 @@ def test_tiny_official_checkpoint_reproduces_official_outputs(release, dtype):
     for case in cases:
         guidance = {}
         if release == 'daclip_unet':  # official text_context = degradation, image_context = content
-            guidance = dict(degradation=io[f'{case}/text_context'].to(dtype), content=io[f'{case}/image_context'].to(dtype))
+            guidance = dict(degradation=io[f'{case}/text_context'].to(dtype),
+                            content=io[f'{case}/image_context'].to(dtype))
         with torch.no_grad():
             out = net(io[f'{case}/xt'].to(dtype), io[f'{case}/cond'].to(dtype), _time(io, case), **guidance)
         expected = io[f'{case}/out{suffix}']

@@ -195,7 +195,8 @@ class ConditionalUNet(nn.Module):
                 _ResBlock(dim_out + dim_in, dim_out, time_dim),
                 attention_slot(dim_out, transformer),
                 nn.Conv2d(dim_out, dim_in, 3, padding=1, bias=False) if i == 0
-                else nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(dim_out, dim_in, 3, padding=1)),
+                else nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'),
+                                   nn.Conv2d(dim_out, dim_in, 3, padding=1)),
             ]))
         mid_dim = nf * mults[-1]
         self.mid_block1 = _ResBlock(mid_dim, mid_dim, time_dim)

@@ -1,6 +1,8 @@
 # Table I/II row "IR-SDE" of the DA-CLIP paper: IR-SDE trained and tested on Rain100H.
 # Recipe of the official IR-SDE deraining option (train/ir-sde.yml): batch 4 of 128x128
 # crops, Adam (lr 1e-4, betas (0.9, 0.99)), 700k iterations, lr halved at 200k/400k/600k.
+# The U-Net is the official deraining network, 137,147,523 parameters (_base_/models/irsde.py);
+# irsde_small_rain100h.py is the 35.2 M variant without attention.
 # Validation reports RGB (Table I) and Y-channel (Table II) PSNR/SSIM; the test evaluator
 # adds LPIPS (Table I), which needs the `lpips` package and its AlexNet weights
 # (see derain_toolkit/evaluation/lpips_metric.py); drop it with

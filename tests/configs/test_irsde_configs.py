@@ -12,6 +12,7 @@ import torch
 from mmengine.optim import OptimWrapper
 
 from derain_toolkit import build_model, load_config
+from derain_toolkit.registry import BACKBONES
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 
@@ -39,3 +40,10 @@ def test_tiny_config_trains_and_samples(name):
     results = model.val_step(data)
     assert results[0]['pred'].shape == (3, 32, 32)
     assert 0 <= results[0]['pred'].min() and results[0]['pred'].max() <= 1
+
+
+def test_small_config_is_the_size_its_comment_says():
+    cfg = load_config(CONFIGS / 'irsde_small_rain100h.py')
+    with torch.device('meta'):
+        net = BACKBONES.build(cfg.model.backbone)
+    assert sum(p.numel() for p in net.parameters()) == 35_214_659

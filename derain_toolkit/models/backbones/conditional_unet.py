@@ -1,26 +1,46 @@
-"""Conditional denoising U-Net of IR-SDE with DA-CLIP guidance (DA-CLIP paper Sec. V-B, Fig. 4).
+"""Conditional denoising U-Net of IR-SDE, optionally guided by DA-CLIP (DA-CLIP paper Sec. V-B, Fig. 4).
 
-A DDPM-style U-Net (Ho et al. 2020) as in the official IR-SDE / DA-CLIP code: the input
-is ``cat(x_t − μ, μ)`` (the state's offset from the rainy image and the rainy image
-itself, 6 channels), a sinusoidal time embedding through an MLP, two residual blocks per
-level with the time embedding as scale/shift, strided-conv downsampling, nearest
-upsampling, skip concatenation, and a noise prediction head. The network predicts the
-noise of the IR-SDE state (see ``IRSDEGenerator``).
+A DDPM-style U-Net (Ho et al. 2020) that predicts the noise of the IR-SDE state (see
+``IRSDEGenerator``). It reads ``cat(x_t − μ, μ)`` (6 channels), embeds the time step
+sinusoidally through an MLP, and runs ``len(ch_mult)`` levels of two residual blocks (time
+embedding as scale/shift), an attention slot and a strided-conv downsampling (a 3x3 conv at
+the deepest level), a middle block, and the mirrored decoder with skip concatenation and
+nearest upsampling; a final residual block sees the first features again.
 
-Choices, each a config option:
-    * ``attention``: the paper "removes all self-attention layers" (default ``'none'``);
-      the official code keeps channel-wise linear attention at every level
-      (``'linear'``).
-    * ``content_cross_attention``: cross-attention from the pixels of the deepest level
-      (encoder and decoder) and of the middle block to the DA-CLIP content embedding as
-      one token, residual with a zero-initialised output projection, so an untrained
-      guidance leaves the network unchanged. The official code wraps it in a
-      Stable-Diffusion ``SpatialTransformer`` that also holds self-attention; following
-      the paper, this one has no self-attention.
-    * ``degradation_prompt``: the prompt module of Fig. 4 as in the official code: a
-      learned prompt of ``time_dim`` components is weighted by ``softmax(MLP(degradation
-      embedding))`` over its components, projected by a linear layer and added to the
-      time embedding.
+Official equivalence. With the paper configs the network is, weight for weight, the
+official one (``checkpoint_converter`` maps the released keys, golden tests in
+``tests/checkpoints/test_irsde_daclip_unet_import.py``):
+
+* IR-SDE deraining: Algolzw/image-restoration-sde at 2598d73cde3a1e2cf78c4ba4923414e1f4b90393,
+  ``codes/config/deraining/models/modules/DenoisingUNet_arch.py``, ``ConditionalUNet(in_nc=3,
+  out_nc=3, nf=64, depth=4)`` = ``nf=64, ch_mult=(2, 4, 8, 16), attention='linear'`` here
+  (the official level widths are ``nf * 2**(i+1)``), 137,147,523 parameters.
+* DA-CLIP universal restoration: Algolzw/daclip-uir at c2cc14146faac85680b4cb39ece4ef9e2a7c7c24,
+  ``universal-image-restoration/config/daclip-sde/models/modules/DenoisingUNet_arch.py``,
+  ``ConditionalUNet(in_nc=3, out_nc=3, nf=64, ch_mult=[1, 2, 4, 8], context_dim=512,
+  use_degra_context=True, use_image_context=True)`` = ``nf=64, ch_mult=(1, 2, 4, 8),
+  attention='linear', embed_dim=512, content_cross_attention=True, degradation_prompt=True``
+  here, 48,975,747 parameters.
+
+Where the paper text and the official code differ, the toolkit follows the code:
+
+* Attention: the paper "removes all self-attention layers"; the official networks have
+  linear attention (``LinearAttention``) in every level's slot (``attention='linear'``;
+  ``'none'`` gives the paper's text).
+* Content guidance: the paper uses "cross-attention in the bottom blocks"; the official slot
+  at levels ``i >= 3`` (encoder and decoder) and in the middle is a Stable-Diffusion
+  ``SpatialTransformer`` (self-attention, cross-attention to the content embedding as one
+  token, gated feed-forward), levels 0-2 keep linear attention.
+* Every slot is pre-norm residual, ``x + block(LN(x))`` with the gain-only
+  ``ChannelLayerNorm`` (official ``Residual(PreNorm(...))``); the ``SpatialTransformer`` adds
+  its own residual on the normalised input, as officially.
+* Degradation guidance (the prompt module of Fig. 4): ``softmax(MLP(e_d))`` weights a learned
+  prompt of ``4 nf`` components, a linear layer projects it, and the result is added to the
+  time embedding.
+* The input is reflect-padded on the bottom/right to a multiple of ``2**len(ch_mult)`` and the
+  output cropped back (one more factor of 2 than the downsamplings need, as officially).
+
+Unlike the official network, missing guidance is an error rather than silently skipped.
 """
 import math
 from collections.abc import Sequence
@@ -29,14 +49,17 @@ from typing import Optional, Union
 import torch
 from torch import nn
 
+from derain_toolkit.models.layers.channel_layer_norm import ChannelLayerNorm
+from derain_toolkit.models.layers.linear_attention import LinearAttention
 from derain_toolkit.models.layers.padding import crop_to, pad_to_multiple
+from derain_toolkit.models.layers.spatial_transformer import SpatialTransformer
 from derain_toolkit.registry import BACKBONES
 
 _ATTENTION_TYPES = ('none', 'linear')
 
 
 class _SinusoidalEmbedding(nn.Module):
-    """Transformer sinusoidal embedding of a (B,) time step (DDPM)."""
+    """Transformer sinusoidal embedding ``[sin(t ω_k), cos(t ω_k)]`` of a float (B,) time step (DDPM)."""
 
     def __init__(self, dim: int) -> None:
         super().__init__()
@@ -44,14 +67,13 @@ class _SinusoidalEmbedding(nn.Module):
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
         half = self.dim // 2
-        freqs = torch.exp(torch.arange(half, device=t.device, dtype=torch.float32)
-                          * (-math.log(10000) / (half - 1)))
-        angles = t.float()[:, None] * freqs[None]  # (B, dim/2)
+        freqs = torch.exp(torch.arange(half, device=t.device, dtype=t.dtype) * (-math.log(10000) / (half - 1)))
+        angles = t[:, None] * freqs[None]  # (B, dim/2)
         return torch.cat([angles.sin(), angles.cos()], dim=-1)  # (B, dim)
 
 
 class _ResBlock(nn.Module):
-    """conv3 → (1 + scale, shift) from the time embedding → SiLU → conv3 → SiLU, plus a skip."""
+    """conv3 → (1 + scale, shift) from the time embedding → SiLU → conv3 → SiLU, plus a (1x1) skip."""
 
     def __init__(self, dim_in: int, dim_out: int, time_dim: int) -> None:
         super().__init__()
@@ -68,82 +90,24 @@ class _ResBlock(nn.Module):
         return h + self.skip(x)
 
 
-class _ChannelNorm(nn.Module):
-    """Layer norm over channels of (B, C, H, W) with a learned gain."""
+class _AttentionSlot(nn.Module):
+    """Pre-norm residual attention ``x + attn(LN(x))``; the ``SpatialTransformer`` also reads the context."""
 
-    def __init__(self, dim: int) -> None:
+    def __init__(self, dim: int, attn: nn.Module) -> None:
         super().__init__()
-        self.gain = nn.Parameter(torch.ones(1, dim, 1, 1))
+        self.norm = ChannelLayerNorm(dim)
+        self.attn = attn
+        self.reads_context = isinstance(attn, SpatialTransformer)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        mean = x.mean(dim=1, keepdim=True)
-        var = x.var(dim=1, unbiased=False, keepdim=True)
-        return (x - mean) * torch.rsqrt(var + 1e-5) * self.gain
-
-
-class _LinearAttention(nn.Module):
-    """Residual linear attention (softmax over channels of q, over positions of k), O(HW)."""
-
-    def __init__(self, dim: int, heads: int = 4, dim_head: int = 32) -> None:
-        super().__init__()
-        self.heads = heads
-        self.scale = dim_head ** -0.5
-        hidden = heads * dim_head
-        self.norm = _ChannelNorm(dim)
-        self.to_qkv = nn.Conv2d(dim, hidden * 3, 1, bias=False)
-        self.to_out = nn.Sequential(nn.Conv2d(hidden, dim, 1), _ChannelNorm(dim))
-
-    def forward(self, x: torch.Tensor, context: Optional[torch.Tensor] = None) -> torch.Tensor:
-        b, _, h, w = x.shape
-        q, k, v = (part.reshape(b, self.heads, -1, h * w)
-                   for part in self.to_qkv(self.norm(x)).chunk(3, dim=1))  # (B, heads, d, HW)
-        q = q.softmax(dim=-2) * self.scale
-        k = k.softmax(dim=-1)
-        v = v / (h * w)
-        summary = torch.einsum('bhdn,bhen->bhde', k, v)  # (B, heads, d, d)
-        out = torch.einsum('bhde,bhdn->bhen', summary, q).reshape(b, -1, h, w)  # (B, hidden, H, W)
-        return x + self.to_out(out)
+    def forward(self, x: torch.Tensor, context: Optional[torch.Tensor]) -> torch.Tensor:
+        y = self.norm(x)
+        return x + (self.attn(y, context) if self.reads_context else self.attn(y))
 
 
-class _ContentCrossAttention(nn.Module):
-    """Residual cross-attention from pixels to context tokens, zero-initialised output projection.
+class _NoAttention(nn.Module):
+    """An empty slot (``attention='none'``)."""
 
-    Args:
-        dim: Channels of the feature map.
-        context_dim: Width of the context tokens (the CLIP embedding dimension).
-        heads: Attention heads.
-        dim_head: Channels per head.
-    """
-
-    def __init__(self, dim: int, context_dim: int, heads: int = 4, dim_head: int = 32) -> None:
-        super().__init__()
-        self.heads = heads
-        self.scale = dim_head ** -0.5
-        hidden = heads * dim_head
-        self.norm = _ChannelNorm(dim)
-        self.to_q = nn.Conv2d(dim, hidden, 1, bias=False)
-        self.to_k = nn.Linear(context_dim, hidden, bias=False)
-        self.to_v = nn.Linear(context_dim, hidden, bias=False)
-        self.to_out = nn.Conv2d(hidden, dim, 1)
-        nn.init.zeros_(self.to_out.weight)
-        nn.init.zeros_(self.to_out.bias)
-
-    def forward(self, x: torch.Tensor, context: Optional[torch.Tensor] = None) -> torch.Tensor:
-        if context is None:
-            return x
-        b, _, h, w = x.shape
-        q = self.to_q(self.norm(x)).reshape(b, self.heads, -1, h * w).transpose(-1, -2)  # (B, heads, HW, d)
-        k = self.to_k(context).reshape(b, context.shape[1], self.heads, -1).transpose(1, 2)  # (B, heads, N, d)
-        v = self.to_v(context).reshape(b, context.shape[1], self.heads, -1).transpose(1, 2)  # (B, heads, N, d)
-        attn = (q @ k.transpose(-1, -2) * self.scale).softmax(dim=-1)  # (B, heads, HW, N)
-        out = (attn @ v).transpose(-1, -2).reshape(b, -1, h, w)  # (B, hidden, H, W)
-        return x + self.to_out(out)
-
-
-class _Identity(nn.Module):
-    """A no-op that accepts the ``context`` keyword of the attention slots."""
-
-    def forward(self, x: torch.Tensor, context: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, context: Optional[torch.Tensor]) -> torch.Tensor:
         return x
 
 
@@ -154,15 +118,21 @@ class ConditionalUNet(nn.Module):
     Args:
         in_channels: Image channels (the network reads ``2 * in_channels``).
         out_channels: Channels of the predicted noise.
-        nf: Channels of the first level; the time embedding has ``4 * nf``.
-        ch_mult: Channel multiplier of each level, shallowest first; ``len(ch_mult)`` levels
-            with ``len(ch_mult) - 1`` downsamplings.
-        attention: ``'none'`` (paper) or ``'linear'`` (official code) attention at every level.
-        heads: Heads of the linear and cross attentions.
-        dim_head: Channels per head.
+        nf: Channels of the stem; the time embedding has ``4 * nf``.
+        ch_mult: Output width of each level in units of ``nf``, shallowest first; level ``i``
+            runs at ``nf * ([1] + ch_mult)[i]`` channels. ``len(ch_mult)`` levels with
+            ``len(ch_mult) - 1`` downsamplings.
+        attention: Attention slot of every level and the middle: ``'linear'`` (official) or
+            ``'none'`` (paper text).
+        heads: Heads of the linear attention (official 4, whatever the width).
+        dim_head: Channels per head of the linear attention (official 32).
         embed_dim: Width of the DA-CLIP embeddings (512 for ViT-B-32).
-        content_cross_attention: Cross-attend the content embedding in the deepest level and
-            the middle block.
+        content_cross_attention: Put a ``SpatialTransformer`` that cross-attends the content
+            embedding in the slots of levels ``>= transformer_from_level`` and the middle.
+        transformer_from_level: First level with a ``SpatialTransformer`` (official 3).
+        transformer_head_channels: Channels per head of the ``SpatialTransformer``; a slot of
+            width C has ``C // transformer_head_channels`` heads (official 32).
+        transformer_groups: GroupNorm groups of the ``SpatialTransformer`` (official 32).
         degradation_prompt: Add the degradation-weighted prompt to the time embedding.
     """
 
@@ -176,6 +146,9 @@ class ConditionalUNet(nn.Module):
                  dim_head: int = 32,
                  embed_dim: int = 512,
                  content_cross_attention: bool = False,
+                 transformer_from_level: int = 3,
+                 transformer_head_channels: int = 32,
+                 transformer_groups: int = 32,
                  degradation_prompt: bool = False) -> None:
         super().__init__()
         if attention not in _ATTENTION_TYPES:
@@ -185,12 +158,14 @@ class ConditionalUNet(nn.Module):
         self.degradation_prompt = degradation_prompt
         time_dim = nf * 4
 
-        def attention_slot(dim: int, deepest: bool) -> nn.Module:
-            if deepest and content_cross_attention:
-                return _ContentCrossAttention(dim, embed_dim, heads, dim_head)
+        def attention_slot(dim: int, transformer: bool) -> nn.Module:
+            if transformer:
+                return _AttentionSlot(dim, SpatialTransformer(dim, dim // transformer_head_channels,
+                                                              transformer_head_channels, embed_dim,
+                                                              groups=transformer_groups))
             if attention == 'linear':
-                return _LinearAttention(dim, heads, dim_head)
-            return _Identity()
+                return _AttentionSlot(dim, LinearAttention(dim, heads, dim_head))
+            return _NoAttention()
 
         self.init_conv = nn.Conv2d(in_channels * 2, nf, 7, padding=3, bias=False)
         self.time_mlp = nn.Sequential(_SinusoidalEmbedding(nf), nn.Linear(nf, time_dim), nn.GELU(),
@@ -207,23 +182,25 @@ class ConditionalUNet(nn.Module):
         for i in range(self.depth):
             dim_in, dim_out = nf * mults[i], nf * mults[i + 1]
             deepest = i == self.depth - 1
+            transformer = content_cross_attention and i >= transformer_from_level
             self.downs.append(nn.ModuleList([
                 _ResBlock(dim_in, dim_in, time_dim),
                 _ResBlock(dim_in, dim_in, time_dim),
-                attention_slot(dim_in, deepest),
+                attention_slot(dim_in, transformer),
                 nn.Conv2d(dim_in, dim_out, 3, padding=1, bias=False) if deepest
                 else nn.Conv2d(dim_in, dim_out, 4, stride=2, padding=1),
             ]))
             self.ups.insert(0, nn.ModuleList([
                 _ResBlock(dim_out + dim_in, dim_out, time_dim),
                 _ResBlock(dim_out + dim_in, dim_out, time_dim),
-                attention_slot(dim_out, deepest),
+                attention_slot(dim_out, transformer),
                 nn.Conv2d(dim_out, dim_in, 3, padding=1, bias=False) if i == 0
-                else nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(dim_out, dim_in, 3, padding=1)),
+                else nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'),
+                                   nn.Conv2d(dim_out, dim_in, 3, padding=1)),
             ]))
         mid_dim = nf * mults[-1]
         self.mid_block1 = _ResBlock(mid_dim, mid_dim, time_dim)
-        self.mid_attn = attention_slot(mid_dim, True)
+        self.mid_attn = attention_slot(mid_dim, content_cross_attention)
         self.mid_block2 = _ResBlock(mid_dim, mid_dim, time_dim)
         self.final_block = _ResBlock(nf * 2, nf, time_dim)
         self.final_conv = nn.Conv2d(nf, out_channels, 3, padding=1)
@@ -239,28 +216,30 @@ class ConditionalUNet(nn.Module):
     def forward(self,
                 x_t: torch.Tensor,
                 mu: torch.Tensor,
-                t: Union[torch.Tensor, int],
+                t: Union[torch.Tensor, int, float],
                 content: Optional[torch.Tensor] = None,
                 degradation: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Predict the noise of the IR-SDE state.
 
+        The official call ``model(xt, cond, t, text_context=e_d, image_context=e_c)`` is
+        ``forward(xt, cond, t, content=e_c, degradation=e_d)``.
+
         Args:
             x_t: State (B, 3, H, W).
             mu: Rainy image, the SDE mean (B, 3, H, W).
-            t: Time step, LongTensor (B,) or an int.
-            content: DA-CLIP content embedding (B, embed_dim) or tokens (B, N, embed_dim).
+            t: Time step: a number, or a tensor of B (or 1) steps, integer or float.
+            content: DA-CLIP content (image) embedding (B, embed_dim), or tokens (B, N, embed_dim).
             degradation: DA-CLIP degradation embedding (B, embed_dim).
 
         Returns:
             Predicted noise (B, out_channels, H, W).
         """
         self._check_guidance(content, degradation)
-        if not torch.is_tensor(t) or t.dim() == 0:
-            t = torch.full((x_t.shape[0],), int(t), device=x_t.device)
-        x, size = pad_to_multiple(torch.cat([x_t - mu, mu], dim=1), 2 ** (self.depth - 1))  # (B, 6, H', W')
+        x, size = pad_to_multiple(torch.cat([x_t - mu, mu], dim=1), 2 ** self.depth)  # (B, 6, H', W')
         x = self.init_conv(x)
         x_init = x
-        time_emb = self.time_mlp(t)  # (B, 4 nf)
+        t = torch.as_tensor(t, device=x.device).reshape(-1)  # (B,) or (1,)
+        time_emb = self.time_mlp(t.to(self.time_mlp[1].weight.dtype))  # (B, 4 nf)
         if self.degradation_prompt:
             weights = torch.softmax(self.degradation_mlp(degradation.to(x.dtype)), dim=1)  # (B, 4 nf)
             time_emb = time_emb + self.prompt_proj(weights * self.prompt)
@@ -273,13 +252,13 @@ class ConditionalUNet(nn.Module):
         for block1, block2, attn, down in self.downs:
             x = block1(x, time_emb)
             skips.append(x)
-            x = attn(block2(x, time_emb), context=context)
+            x = attn(block2(x, time_emb), context)
             skips.append(x)
             x = down(x)
-        x = self.mid_block2(self.mid_attn(self.mid_block1(x, time_emb), context=context), time_emb)
+        x = self.mid_block2(self.mid_attn(self.mid_block1(x, time_emb), context), time_emb)
         for block1, block2, attn, up in self.ups:
             x = block1(torch.cat([x, skips.pop()], dim=1), time_emb)
             x = block2(torch.cat([x, skips.pop()], dim=1), time_emb)
-            x = up(attn(x, context=context))
+            x = up(attn(x, context))
         x = self.final_block(torch.cat([x, x_init], dim=1), time_emb)
         return crop_to(self.final_conv(x), size)

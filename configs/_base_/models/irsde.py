@@ -3,7 +3,9 @@
 # (1, 2, 4, 8), paper Sec. V-B) predicts the noise of a mean-reverting SDE (cosine θ
 # schedule, T = 100, eps = 0.005, λ = 10/255 as the official deraining option); the loss is
 # ℓ1 between the reverse-SDE mean step and the optimal x*_{t-1} (IRSDEGenerator returns
-# them as pred/target). Sampling runs all T reverse steps from x_T = μ + λz, seed 0.
+# them as pred/target). Test-time sampling as the official test options (sampling_mode:
+# posterior): all T steps of the closed-form posterior from x_T = μ + λz, seed 0 (the
+# official scripts draw unseeded); sampler='euler' gives Euler-Maruyama instead.
 model = dict(
     type='Derainer',
     backbone=dict(
@@ -22,6 +24,7 @@ model = dict(
         num_steps=100,
         eps=0.005,
         schedule='cosine',
+        sampler='posterior',
         sample_steps=100,
         seed=0,
         progress_bar=True),  # daclip=dict(type='DACLIP', ...) adds DA-CLIP guidance

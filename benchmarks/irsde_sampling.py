@@ -1,13 +1,17 @@
-"""IR-SDE sampling time on one 256x256 image with the full-size default denoiser.
+"""IR-SDE sampling time on one image, for each sampler (Euler-Maruyama and posterior).
 
-Prints a table: seconds per reverse step (mean of ``--steps`` timed network calls after
-one warm-up) and for a full sampling run of T = 100 steps. With ``--full`` the T = 100
-run is timed end to end; otherwise it is extrapolated from the per-step time and marked
-so. Usage::
+By default the network is the full-size default ``ConditionalUNet`` with the official
+schedule (T = 100); with ``--config`` and ``--checkpoint`` it is a trained model (its
+generator's T, guidance and options). Prints a table: seconds per reverse step (mean of
+``--steps`` timed steps after one warm-up) and for a full sampling run of T steps. With
+``--full`` the T-step run is timed end to end; otherwise it is extrapolated from the
+per-step time and marked so. Usage::
 
     python benchmarks/irsde_sampling.py [--device cpu] [--size 256] [--steps 3] [--full] [--threads N]
+        [--samplers euler posterior] [--config CONFIG --checkpoint CKPT]
 """
 import argparse
+import copy
 import sys
 import time
 from pathlib import Path
@@ -15,8 +19,18 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from derain_toolkit.inference import load_model  # noqa: E402
 from derain_toolkit.models.backbones.conditional_unet import ConditionalUNet  # noqa: E402
 from derain_toolkit.models.generators.irsde import IRSDEGenerator  # noqa: E402
+
+
+def _network_and_generator(args: argparse.Namespace, device: torch.device) -> tuple[torch.nn.Module, IRSDEGenerator]:
+    if args.config:
+        model = load_model(args.config, args.checkpoint, device)
+        return model.backbone, model.generator
+    torch.manual_seed(0)
+    net = ConditionalUNet().to(device).eval()  # the default denoiser
+    return net, IRSDEGenerator(progress_bar=False).to(device)
 
 
 def main() -> None:
@@ -24,43 +38,49 @@ def main() -> None:
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--size', type=int, default=256)
     parser.add_argument('--steps', type=int, default=3, help='timed reverse steps for the per-step figure')
-    parser.add_argument('--full', action='store_true', help='also time all T = 100 steps end to end')
+    parser.add_argument('--full', action='store_true', help='also time all T steps end to end')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch\'s)')
+    parser.add_argument('--samplers', nargs='+', default=['euler', 'posterior'], choices=['euler', 'posterior'])
+    parser.add_argument('--config', help='a trained model\'s config (with --checkpoint)')
+    parser.add_argument('--checkpoint', help='its checkpoint')
     args = parser.parse_args()
+    if bool(args.config) != bool(args.checkpoint):
+        parser.error('--config and --checkpoint go together')
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    torch.manual_seed(0)
-    net = ConditionalUNet().to(device).eval()  # the default (paper) denoiser: nf 64, (1, 2, 4, 8), no attention
+    net, base = _network_and_generator(args, device)
     params = sum(p.numel() for p in net.parameters()) / 1e6
     image = torch.rand(1, 3, args.size, args.size, device=device)
 
-    def sync() -> None:
+    def timed(generator: IRSDEGenerator, sampler: str, steps: int) -> float:
+        generator.sampler, generator.sample_steps, generator.progress_bar = sampler, steps, False
         if device.type == 'cuda':
             torch.cuda.synchronize()
-
-    IRSDEGenerator(sample_steps=1, progress_bar=False).to(device).sample(net, image)  # warm-up
-    gen = IRSDEGenerator(sample_steps=args.steps, progress_bar=False).to(device)
-    sync()
-    start = time.perf_counter()
-    gen.sample(net, image)
-    sync()
-    per_step = (time.perf_counter() - start) / args.steps
-    rows = [('per reverse step', f'{per_step:.3f}', f'measured, mean of {args.steps}'),
-            ('T = 100 steps', f'{per_step * 100:.1f}', 'extrapolated from the per-step time')]
-    if args.full:
-        gen = IRSDEGenerator(progress_bar=False).to(device)
-        sync()
         start = time.perf_counter()
-        gen.sample(net, image)
-        sync()
-        rows.append(('T = 100 steps', f'{time.perf_counter() - start:.1f}', 'measured end to end'))
-    print(f'IR-SDE sampling, ConditionalUNet default ({params:.2f}M params), one {args.size}x{args.size} image, '
+        generator.sample(net, image)
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+        return time.perf_counter() - start
+
+    rows = []
+    for sampler in args.samplers:
+        generator = copy.deepcopy(base)
+        timed(generator, sampler, 1)  # warm-up
+        per_step = timed(generator, sampler, args.steps) / args.steps
+        rows += [(sampler, 'per reverse step', f'{per_step:.3f}', f'measured, mean of {args.steps}'),
+                 (sampler, f'T = {base.num_steps} steps', f'{per_step * base.num_steps:.2f}',
+                  'extrapolated from the per-step time')]
+        if args.full:
+            rows.append((sampler, f'T = {base.num_steps} steps', f'{timed(generator, sampler, base.num_steps):.2f}',
+                         'measured end to end'))
+    network = f'{args.config} ({args.checkpoint})' if args.config else 'ConditionalUNet default'
+    print(f'IR-SDE sampling, {network} ({params:.2f}M params), one {args.size}x{args.size} image, '
           f'device {device}, torch threads {torch.get_num_threads()}')
-    print(f'| {"what":<18} | {"seconds":>8} | how')
-    print(f'|{"-" * 20}|{"-" * 10}|{"-" * 40}')
-    for what, seconds, how in rows:
-        print(f'| {what:<18} | {seconds:>8} | {how}')
+    print(f'| {"sampler":<9} | {"what":<18} | {"seconds":>8} | how')
+    print(f'|{"-" * 11}|{"-" * 20}|{"-" * 10}|{"-" * 40}')
+    for sampler, what, seconds, how in rows:
+        print(f'| {sampler:<9} | {what:<18} | {seconds:>8} | {how}')
 
 
 if __name__ == '__main__':

@@ -9,17 +9,19 @@
 # λ = 50/255 and the optimiser/schedule follow the official DA-CLIP
 # option (daclip-sde/train.yml): AdamW lr 2e-4, betas (0.9, 0.99), cosine to 1e-6 over
 # 700k iterations (the official batch is 16 crops of 256; here the Rain100H dataset crop).
-# DA-CLIP = frozen ViT-B-32 CLIP ('openai' weights, or a local file: set
-# model.generator.daclip.pretrained='/path/to/ViT-B-32.bin') + a controller trained with
-#   python tools/train_daclip.py ... --out work_dirs/daclip/controller.pth
-# then set model.generator.daclip.controller_checkpoint to that file.
+# DA-CLIP = the official one (Algolzw/daclip-uir): give the released daclip_ViT-B-32.pt (CLIP
+# ViT-B-32 'laion2b_s34b_b79k' + controller, one file) as
+#   --cfg-options model.generator.daclip.controller_checkpoint=/path/to/daclip_ViT-B-32.pt
+# or a controller trained with tools/train_daclip.py (then CLIP comes from `pretrained`).
+# Test time as the official daclip-sde/options/test.yml: posterior sampling, T = 100.
 _base_ = ['./irsde_rain100h.py']
 
 model = dict(
     backbone=dict(ch_mult=(1, 2, 4, 8), embed_dim=512, content_cross_attention=True, degradation_prompt=True),
     generator=dict(
         stationary_std=50 / 255,
-        daclip=dict(type='DACLIP', clip_model='ViT-B-32', pretrained='openai', controller_checkpoint=None)))
+        daclip=dict(type='DACLIP', clip_model='ViT-B-32', pretrained='laion2b_s34b_b79k',
+                    controller_checkpoint=None)))
 checkpoint_converter = 'daclip_unet'
 
 optim_wrapper = dict(_delete_=True, type='OptimWrapper',

@@ -7,6 +7,8 @@
 # adds LPIPS (Table I), which needs the `lpips` package and its AlexNet weights
 # (see derain_toolkit/evaluation/lpips_metric.py); drop it with
 #   --cfg-options "test_evaluator=[...]" or by editing test_evaluator below.
+# Departure from the official test.py: it scores PSNR/SSIM after cropping a 4-px border
+# (crop_border defaults to degradation.scale = 4); these metrics score the whole image.
 _base_ = [
     './_base_/models/irsde.py',
     './_base_/datasets/rain100h.py',

@@ -8,7 +8,10 @@
 #     SDE expands deviations by 1/eps = 10x instead of 200x over the trajectory;
 #   * prediction='clean': the network predicts x0 - mu, turned into the noise of x_t by
 #     Eq. (7) (the score, objective and sampler are unchanged);
-#   * last_step_noise=False: the step that ends at t = 0 adds no noise.
+#   * last_step_noise=False: the Euler step that ends at t = 0 adds no noise (the default
+#     posterior sampler's last step has variance 0 anyway; with prediction='clean' it uses
+#     the network's x0 directly). Posterior vs Euler (model.generator.sampler='euler') on the
+#     8 test images after 2000 iters: within +-0.1 dB of each other over two seeds.
 #   * the U-Net: nf 16, 3 levels of widths 16/32/32, no attention (the official network
 #     has linear attention at every level; 'none' is the paper text), 318,931 parameters.
 # lambda stays 10/255 (official IR-SDE deraining). Evaluated in RGB and on Y as Tables

@@ -2,7 +2,9 @@
 # a conditional DDPM-style U-Net predicts the noise of a mean-reverting SDE (cosine θ
 # schedule, T = 100, eps = 0.005, λ = 10/255 as the official deraining option); the loss is
 # ℓ1 between the reverse-SDE mean step and the optimal x*_{t-1} (IRSDEGenerator returns
-# them as pred/target). Sampling runs all T reverse steps from x_T = μ + λz, seed 0.
+# them as pred/target). Test-time sampling as the official test options (sampling_mode:
+# posterior): all T steps of the closed-form posterior from x_T = μ + λz, seed 0 (the
+# official scripts draw unseeded); sampler='euler' gives Euler-Maruyama instead.
 # The U-Net is the official deraining network (image-restoration-sde, codes/config/deraining,
 # ConditionalUNet(in_nc=3, out_nc=3, nf=64, depth=4)): widths 128/256/512/1024 (64 stem),
 # linear attention at every level, 137,147,523 parameters; the paper text (Sec. V-B) says the
@@ -28,6 +30,7 @@ model = dict(
         num_steps=100,
         eps=0.005,
         schedule='cosine',
+        sampler='posterior',
         sample_steps=100,
         seed=0,
         progress_bar=True),  # daclip=dict(type='DACLIP', ...) adds DA-CLIP guidance

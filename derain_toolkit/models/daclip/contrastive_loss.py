@@ -51,10 +51,14 @@ class DAClipContrastiveLoss(nn.Module):
         self.symmetric = symmetric
         self.degradation_weight = degradation_weight
 
-    def forward(self, image_content: torch.Tensor, text_content: torch.Tensor, image_degradation: torch.Tensor,
-                text_degradation: torch.Tensor, logit_scale: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Returns ``dict(loss_content, loss_degradation, loss)`` (``loss`` is their weighted sum)."""
-        content = contrastive_loss(image_content, text_content, logit_scale, self.symmetric)
-        degradation = contrastive_loss(image_degradation, text_degradation, logit_scale, self.symmetric)
+    def forward(self, image_features: torch.Tensor, text_features: torch.Tensor, image_degra_features: torch.Tensor,
+                text_degra_features: torch.Tensor, logit_scale: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Takes the outputs of ``DACLIP.forward`` (the official names: content ``image_features`` /
+        ``text_features``, degradation ``image_degra_features`` / ``text_degra_features``).
+
+        Returns ``dict(loss_content, loss_degradation, loss)`` (``loss`` is their weighted sum).
+        """
+        content = contrastive_loss(image_features, text_features, logit_scale, self.symmetric)
+        degradation = contrastive_loss(image_degra_features, text_degra_features, logit_scale, self.symmetric)
         return dict(loss_content=content, loss_degradation=degradation,
                     loss=content + self.degradation_weight * degradation)

@@ -1,6 +1,8 @@
 """DA-CLIP controller, model and contrastive loss (DA-CLIP paper Sec. III, Eqs. 3-4) on a tiny CLIP."""
 import math
 
+from torchvision.transforms import v2
+
 import pytest
 import torch
 
@@ -23,9 +25,9 @@ def daclip() -> DACLIP:
 
 
 def test_zero_initialised_controller_leaves_frozen_clip_unchanged(daclip):
-    images = torch.rand(3, 3, 40, 48)
-    content, degradation = daclip.encode_image(images)
-    plain = daclip.clip.encode_image(daclip.preprocess(images))
+    pixels = daclip.preprocess(torch.rand(3, 3, 40, 48))
+    content, degradation = daclip.encode_image(pixels, control=True)
+    plain = daclip.encode_image(pixels)
     assert content.shape == degradation.shape == (3, 16)
     torch.testing.assert_close(content, plain, rtol=1e-5, atol=1e-5)
     # the controller starts as a copy, so its own output is CLIP's too
@@ -33,22 +35,24 @@ def test_zero_initialised_controller_leaves_frozen_clip_unchanged(daclip):
 
 
 def test_controls_change_content_once_connections_are_nonzero(daclip):
-    images = torch.rand(2, 3, 32, 32)
-    state = {k: v.clone() for k, v in daclip.controller.state_dict().items()}
+    pixels = torch.randn(2, 3, 32, 32)
+    state = {k: v.clone() for k, v in daclip.visual_control.state_dict().items()}
     with torch.no_grad():
-        daclip.controller.zero_linears[0].weight.normal_(std=0.1)
-    content, _ = daclip.encode_image(images)
-    changed = (content - daclip.clip.encode_image(daclip.preprocess(images))).abs().max()
-    daclip.controller.load_state_dict(state)
+        daclip.visual_control.transformer.zero_modules[0].weight.normal_(std=0.1)
+    content, _ = daclip.encode_image(pixels, control=True)
+    changed = (content - daclip.encode_image(pixels)).abs().max()
+    daclip.visual_control.load_state_dict(state)
     assert changed > 1e-3
 
 
 def test_gradients_reach_controller_only(daclip):
     daclip.zero_grad()
-    out = daclip(torch.rand(3, 3, 32, 32), ['a cat on grass', 'a red car', 'a house'], ['rainy', 'hazy', 'noisy'])
+    text = torch.cat([daclip.tokenize(['a cat on grass', 'a red car', 'a house']),
+                      daclip.tokenize(['rainy', 'hazy', 'noisy'])], dim=-1)
+    out = daclip(daclip.preprocess(torch.rand(3, 3, 32, 32)), text)
     DAClipContrastiveLoss()(**out)['loss'].backward()
-    assert daclip.controller.zero_linears[1].weight.grad.abs().sum() > 0
-    assert daclip.controller.encoder.conv1.weight.grad.abs().sum() > 0
+    assert daclip.visual_control.transformer.zero_modules[1].weight.grad.abs().sum() > 0
+    assert daclip.visual_control.conv1.weight.grad.abs().sum() > 0
     assert daclip.logit_scale.grad is not None
     assert all(p.grad is None for p in daclip.clip.parameters())
     daclip.zero_grad()
@@ -74,20 +78,33 @@ def test_contrastive_loss_matches_hand_computation():
 
 
 def test_controller_checkpoint_round_trip(daclip, tmp_path):
+    """A controller-only file (official keys visual_control.*, logit_scale) over the same CLIP."""
     with torch.no_grad():
-        daclip.controller.zero_linears[0].bias.fill_(0.05)
+        daclip.visual_control.transformer.zero_modules[0].bias.fill_(0.05)
     path = tmp_path / 'controller.pth'
-    torch.save(daclip.controller_state_dict(), path)
-    images = torch.rand(2, 3, 32, 32)
-    expected = daclip.encode_image(images)
+    state = daclip.controller_state_dict()
+    assert all(k.startswith('visual_control.') for k in state if k != 'logit_scale')
+    torch.save(state, path)
+    pixels = torch.randn(2, 3, 32, 32)
+    expected = daclip.encode_image(pixels, control=True)
     torch.manual_seed(0)
     with pytest.warns(UserWarning):
         loaded = DACLIP('tiny', pretrained=None, allow_random_init=True, model_cfg=TINY_CLIP,
                         controller_checkpoint=str(path))
     with torch.no_grad():
-        daclip.controller.zero_linears[0].bias.zero_()
-    for got, want in zip(loaded.encode_image(images), expected):
+        daclip.visual_control.transformer.zero_modules[0].bias.zero_()
+    for got, want in zip(loaded.encode_image(pixels, control=True), expected):
         torch.testing.assert_close(got, want)
+
+
+def test_preprocess_is_the_official_resize_and_centre_crop(daclip):
+    """Shorter side to 32 (bicubic, antialiased), centre crop, CLIP mean/std: as torchvision does it."""
+    official = v2.Compose([v2.Resize(32, interpolation=v2.InterpolationMode.BICUBIC, antialias=True),
+                           v2.CenterCrop(32)])
+    normalise = v2.Normalize(daclip.image_mean.flatten().tolist(), daclip.image_std.flatten().tolist())
+    for shape in ((2, 3, 40, 64), (2, 3, 64, 40)):
+        images = torch.rand(shape)
+        torch.testing.assert_close(daclip.preprocess(images), normalise(official(images).clamp(0, 1)))
 
 
 def test_random_init_needs_explicit_permission():

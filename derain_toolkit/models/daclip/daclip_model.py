@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from derain_toolkit.checkpoints.frozen import mark_weights_from_source
 from derain_toolkit.models.daclip.controller import (
     controlled_visual_forward,
     make_visual_control,
@@ -119,6 +120,9 @@ class DACLIP(nn.Module):
         self.register_buffer('image_std', torch.tensor(std).view(1, 3, 1, 1), persistent=False)
         if state is not None:
             self._load_official(state, controller_checkpoint, clip_model, model_cfg)
+            # Every weight now comes from the file (CLIP too, or from `pretrained`): once its owner
+            # freezes it (IR-SDE guidance), training checkpoints leave it out.
+            mark_weights_from_source(self, f'DA-CLIP checkpoint {controller_checkpoint!r}')
         elif warn_untrained:
             warnings.warn('DACLIP: no controller_checkpoint given; the controller is at its zero-initialised start, '
                           'so the content embedding equals plain CLIP\'s. Give the released daclip_ViT-B-32.pt '

@@ -14,7 +14,9 @@ from pathlib import Path
 import open_clip
 import pytest
 import torch
+from torch import nn
 
+from derain_toolkit.checkpoints.frozen import drop_frozen_weights
 from derain_toolkit.models.daclip.controller import visual_control_forward
 from derain_toolkit.models.daclip.daclip_model import DACLIP
 
@@ -138,3 +140,14 @@ def test_full_size_keys_shapes_and_count_equal_official():
     state.pop('visual_control.transformer.zero_modules.11.bias')
     with pytest.raises(RuntimeError, match=r'1 missing keys \[.visual_control\.transformer\.zero_modules\.11\.bias'):
         full._load_official(state, 'daclip_ViT-B-32.pt', 'ViT-B-32', None)
+
+
+
+def test_released_file_makes_a_frozen_daclip_leave_training_checkpoints():
+    """Guidance DA-CLIP loaded from its released file is rebuilt from it: checkpoints omit it."""
+    guided = nn.ModuleDict(dict(daclip=_tiny(CHECKPOINT), net=nn.Linear(2, 2)))
+    assert drop_frozen_weights(guided, guided.state_dict()) == {}  # its controller trains: it is saved
+    guided['daclip'].requires_grad_(False)  # as IRSDEGenerator holds it
+    state = guided.state_dict()
+    assert drop_frozen_weights(guided, state) == {'daclip': f'DA-CLIP checkpoint {str(CHECKPOINT)!r}'}
+    assert sorted(state) == ['net.bias', 'net.weight']

@@ -1,6 +1,6 @@
-"""ResumableIterBasedTrainLoop (and ProgressiveIterBasedTrainLoop, its subclass): a run killed at iteration 6
-and resumed from its iteration-4 checkpoint ends at exactly T = 8, trains on the samples the uninterrupted run
-trained on from iteration 4, in the same order, never loads the 4 skipped batches, and ends with the same
+"""ResumableIterBasedTrainLoop (and ProgressiveIterBasedTrainLoop, its subclass): a run killed at iteration 7
+and resumed from its iteration-5 checkpoint ends at exactly T = 8, trains on the samples the uninterrupted run
+trained on from iteration 5, in the same order, never loads the 5 skipped batches, and ends with the same
 weights."""
 import types
 
@@ -11,7 +11,6 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner, loops
 from torch import nn
 from torch.utils.data import Dataset
-
 
 
 class _Killed(Exception):
@@ -61,12 +60,12 @@ class _Recorder(Hook):
 def _run(work_dir, loop: str, sampler: str, num_workers: int, resume: bool = False,
          kill_at=None) -> tuple[Runner, _Recorder]:
     """T = 8 iterations of 4 of the 10 images (a DefaultSampler pass is 3 batches: 4, 4, 2), a checkpoint
-    every 4 iterations, SGD with momentum and an iteration-based LR decay."""
+    every 5 iterations, SGD with momentum and an iteration-based LR decay."""
     torch.manual_seed(0)
     recorder = _Recorder(kill_at)
     train_cfg = dict(type=loop, max_iters=8)
     if loop == 'ProgressiveIterBasedTrainLoop':
-        train_cfg['patch_schedule'] = dict(iters=[3, 5], patch_sizes=[2, 3], batch_sizes=[4, 2])
+        train_cfg['patch_schedule'] = dict(iters=[6, 2], patch_sizes=[2, 3], batch_sizes=[4, 2])
     runner = Runner(
         model=_Conv(),
         work_dir=str(work_dir),
@@ -75,7 +74,7 @@ def _run(work_dir, loop: str, sampler: str, num_workers: int, resume: bool = Fal
         train_cfg=train_cfg,
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
         param_scheduler=[dict(type='MultiStepLR', milestones=[5], gamma=0.5, by_epoch=False)],
-        default_hooks=dict(checkpoint=dict(type='AtomicCheckpointHook', interval=4, by_epoch=False)),
+        default_hooks=dict(checkpoint=dict(type='AtomicCheckpointHook', interval=5, by_epoch=False)),
         custom_hooks=[recorder],
         randomness=dict(seed=0),
         resume=resume,
@@ -86,8 +85,9 @@ def _run(work_dir, loop: str, sampler: str, num_workers: int, resume: bool = Fal
 
 @pytest.mark.parametrize('loop, sampler, num_workers', [
     ('ResumableIterBasedTrainLoop', 'InfiniteSampler', 0),  # the configs' sampler
-    ('ResumableIterBasedTrainLoop', 'DefaultSampler', 0),  # resumed in pass 1 of 0, 1, 2: skips one pass by count
-    ('ProgressiveIterBasedTrainLoop', 'InfiniteSampler', 1),  # the discarded iterator's worker drew 2 batches
+    ('ResumableIterBasedTrainLoop', 'DefaultSampler', 0),  # resumed at batch 2 of pass 1 (passes 0, 1, 2)
+    ('ProgressiveIterBasedTrainLoop', 'InfiniteSampler', 1),  # new patch stage after the resume; the
+    # discarded iterator's worker drew 2 batches from the sampler
 ])
 def test_killed_and_resumed_run_trains_on_the_same_batches_without_loading_the_skipped_ones(
         tmp_path, monkeypatch, loop, sampler, num_workers):
@@ -96,14 +96,14 @@ def test_killed_and_resumed_run_trains_on_the_same_batches_without_loading_the_s
     reference.train()
     assert [step for step, _ in reference_steps.steps] == list(range(8))
 
-    killed, _ = _run(tmp_path / 'run', loop, sampler, num_workers, kill_at=6)
+    killed, _ = _run(tmp_path / 'run', loop, sampler, num_workers, kill_at=7)
     with pytest.raises(_Killed):
-        killed.train()  # the last checkpoint is iter_4.pth
+        killed.train()  # the last checkpoint is iter_5.pth
     resumed, resumed_steps = _run(tmp_path / 'run', loop, sampler, num_workers, resume=True)
     resumed.train()
 
     assert resumed.iter == resumed.max_iters == 8
-    assert resumed_steps.steps == reference_steps.steps[4:]  # iterations 4..7, the same samples in the same order
+    assert resumed_steps.steps == reference_steps.steps[5:]  # iterations 5..7, the same samples in the same order
     if num_workers == 0:  # loaded in this process: exactly the samples trained on, none of the skipped ones
         assert resumed.train_dataloader.dataset.loaded == [key for _, keys in resumed_steps.steps for key in keys]
     for name, value in resumed.model.state_dict().items():

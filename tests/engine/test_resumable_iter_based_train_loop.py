@@ -10,7 +10,9 @@ from mmengine.hooks import Hook
 from mmengine.model import BaseModel
 from mmengine.runner import Runner, loops
 from torch import nn
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
+
+from derain_toolkit.engine.resumable_iter_based_train_loop import _index_batches_from
 
 
 class _Killed(Exception):
@@ -109,3 +111,9 @@ def test_killed_and_resumed_run_trains_on_the_same_batches_without_loading_the_s
     for name, value in resumed.model.state_dict().items():
         torch.testing.assert_close(value, reference.model.state_dict()[name], rtol=0, atol=0, msg=name)
 
+
+
+def test_resume_with_an_unseeded_sampler_is_refused():
+    """torch's RandomSampler order cannot be drawn again: the resume names the sampler to use instead."""
+    with pytest.raises(TypeError, match="sampler=dict\\(type='InfiniteSampler'"):
+        _index_batches_from(DataLoader(_Images(), batch_size=4, shuffle=True), 1)

@@ -18,5 +18,5 @@ _base_ = [
 # The paper's batch of 16 is the total over its 4 GPUs: with N GPUs set batch_size=16 // N.
 train_dataloader = dict(batch_size=16)
 optim_wrapper = dict(optimizer=dict(lr=1e-4))
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=300000, val_interval=4000)
+train_cfg = dict(_delete_=True, type='ResumableIterBasedTrainLoop', max_iters=300000, val_interval=4000)
 test_cfg = dict(_delete_=True, type='MultiDatasetTestLoop')

@@ -21,7 +21,7 @@ optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, b
 param_scheduler = [
     dict(type='MultiStepLR', milestones=[200000, 400000, 600000], gamma=0.5, by_epoch=False, begin=0, end=700000),
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=700000, val_interval=5000)
+train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=700000, val_interval=5000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 

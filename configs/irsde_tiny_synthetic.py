@@ -39,7 +39,7 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
     dict(type='CosineAnnealingLR', T_max=1950, eta_min=1e-5, by_epoch=False, begin=50, end=2000),
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=2000, val_interval=1000)
+train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=2000, val_interval=1000)
 
 val_evaluator = [
     dict(type='PSNRMetric', y_channel=False, prefix='RGB'),

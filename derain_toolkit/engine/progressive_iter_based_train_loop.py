@@ -2,9 +2,9 @@
 
 Restormer Sec. 3.3 and its official ``basicsr/train.py``: see ``progressive_patches.py``
 for the schedule and how a batch is cut. The loop only cuts each loaded batch to the
-stage of its iteration before the step; a resumed run (mmengine fast-forwards the
-dataloader to the checkpoint's iteration) cuts every later batch as the uninterrupted
-run does, because the draws depend on (seed, iteration) only.
+stage of its iteration before the step; a resumed run skips the batches before the
+checkpoint without loading them (``ResumableIterBasedTrainLoop``) and cuts every later
+batch as the uninterrupted run does, because the draws depend on (seed, iteration) only.
 
 Config (the official Deraining_Restormer.yml values)::
 
@@ -15,16 +15,16 @@ Config (the official Deraining_Restormer.yml values)::
 """
 from typing import Optional, Union
 
-from mmengine.runner.loops import IterBasedTrainLoop
 from torch.utils.data import DataLoader
 
 from derain_toolkit.engine.progressive_patches import ProgressivePatches
+from derain_toolkit.engine.resumable_iter_based_train_loop import ResumableIterBasedTrainLoop
 from derain_toolkit.registry import LOOPS
 
 
 @LOOPS.register_module()
-class ProgressiveIterBasedTrainLoop(IterBasedTrainLoop):
-    """``IterBasedTrainLoop`` whose batches are cut by a progressive patch schedule.
+class ProgressiveIterBasedTrainLoop(ResumableIterBasedTrainLoop):
+    """``ResumableIterBasedTrainLoop`` whose batches are cut by a progressive patch schedule.
 
     Args:
         runner: The runner.

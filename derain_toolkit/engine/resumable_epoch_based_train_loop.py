@@ -14,8 +14,8 @@ from the checkpoint) stays in step. The skipped batches are the same ones as in 
 uninterrupted run because the sampler's order is a function of (seed, epoch)
 (mmengine's ``DefaultSampler``, re-seeded by ``DistSamplerSeedHook``): the index
 batches of the epoch are drawn again and the remaining ones are loaded by a one-off
-DataLoader with the same dataset, workers and collate function, so the skipped
-batches are never loaded. Random augmentations come from the dataloader workers'
+DataLoader with the same dataset, workers and collate function (``_resume_batches.py``),
+so the skipped batches are never loaded. Random augmentations come from the dataloader workers'
 generators, which a resume does not restore: with random transforms the resumed
 batches hold the same samples, augmented differently.
 
@@ -29,24 +29,9 @@ from mmengine.logging import print_log
 from mmengine.runner.loops import EpochBasedTrainLoop
 from torch.utils.data import DataLoader
 
+from derain_toolkit.engine._resume_batches import load_only
 from derain_toolkit.engine.progressive_patches import ProgressivePatches
 from derain_toolkit.registry import LOOPS
-
-
-def _remaining_batches(dataloader: DataLoader, consumed: int) -> DataLoader:
-    """The batches of this epoch after the first ``consumed``, without loading the skipped ones."""
-    index_batches = list(itertools.islice(dataloader.batch_sampler, consumed, len(dataloader)))
-    return DataLoader(
-        dataloader.dataset,
-        batch_sampler=index_batches,
-        num_workers=dataloader.num_workers,
-        collate_fn=dataloader.collate_fn,
-        pin_memory=dataloader.pin_memory,
-        timeout=dataloader.timeout,
-        worker_init_fn=dataloader.worker_init_fn,
-        multiprocessing_context=dataloader.multiprocessing_context,
-        generator=dataloader.generator,
-        prefetch_factor=dataloader.prefetch_factor)
 
 
 @LOOPS.register_module()
@@ -88,7 +73,7 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
         if consumed:
             print_log(f'Resuming epoch {self._epoch} after its first {consumed} batches (already trained on)',
                       logger='current')
-            batches = _remaining_batches(self.dataloader, consumed)
+            batches = load_only(self.dataloader, itertools.islice(self.dataloader.batch_sampler, consumed, None))
         for idx, data_batch in enumerate(batches, start=consumed):
             self.run_iter(idx, data_batch)
         self.runner.call_hook('after_train_epoch')

@@ -8,6 +8,8 @@
 # yields 8 patches of 384x384 per GPU and the loop cuts each batch to the stage's size
 # (derain_toolkit/engine/progressive_patches.py); the dataset side (384 crops, 8 orientations,
 # batch 8) is in the restormer_*.py configs (restormer_train_pipeline of paired_dataloaders.py).
+# A resume skips the batches trained on by index instead of loading them (the progressive loop
+# extends ResumableIterBasedTrainLoop).
 # The DDSA paper (Sec. 3.2) uses the same shape with lr 1e-4 and fixed 128 patches (ddsa_rain13k.py).
 optim_wrapper = dict(
     type='OptimWrapper',

@@ -9,6 +9,7 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=180, eta_min=1e-5, by_epoch=False, begin=20, end=200),
 ]
 
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=200, val_interval=100)
+# A resume skips the batches trained on by index instead of loading them (ResumableIterBasedTrainLoop).
+train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=200, val_interval=100)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

@@ -11,3 +11,4 @@ _base_ = [
 
 # Paper: 8 GPUs x 8 patches (total batch 64 in the first stage); here 8 per GPU, so N GPUs give 8N.
 train_dataloader = dict(batch_size=8, dataset=dict(pipeline={{_base_.restormer_train_pipeline}}))
+default_hooks = dict(checkpoint=dict(interval=4000))  # official save_checkpoint_freq 4e3 (Deraining_Restormer.yml)

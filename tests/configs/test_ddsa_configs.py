@@ -39,7 +39,7 @@ def test_rain13k_config_follows_sec_3_2():
     assert cfg.optim_wrapper.optimizer.type == 'AdamW' and cfg.optim_wrapper.optimizer.lr == 1e-4
     assert cfg.train_dataloader.batch_size == 16 and cfg.train_cfg.max_iters == 300000
     assert cfg.optim_wrapper.clip_grad == dict(max_norm=0.01)  # Restormer's, the paper is silent
-    assert cfg.train_cfg.type == 'IterBasedTrainLoop' and 'patch_schedule' not in cfg.train_cfg  # fixed 128
+    assert cfg.train_cfg.type == 'ResumableIterBasedTrainLoop' and 'patch_schedule' not in cfg.train_cfg  # fixed 128
     constant, cosine = cfg.param_scheduler
     assert (constant.type, constant.end, cosine.type, cosine.begin, cosine.end) == (
         'ConstantLR', 92000, 'CosineAnnealingLR', 92000, 300000)

@@ -77,7 +77,7 @@ def test_clip_rpn_schedule_warms_up_15_epochs_then_anneals_to_300():
 def test_restormer_recipe_is_the_official_one(name):
     """Deraining_Restormer.yml: clip_grad_norm_ 0.01, progressive patches 128 -> 384 with per-GPU batches
     [8, 5, 4, 2, 1, 1] over [92k, 64k, 48k, 36k, 36k, 24k] iterations, loaded as 8 patches of 384
-    in one of the 8 flips/rotations."""
+    in one of the 8 flips/rotations; a checkpoint every 4000 iterations."""
     cfg = load_config(CONFIGS / name)
     assert cfg.optim_wrapper.clip_grad == dict(max_norm=0.01)
     assert cfg.train_cfg.type == 'ProgressiveIterBasedTrainLoop' and cfg.train_cfg.max_iters == 300000
@@ -90,6 +90,7 @@ def test_restormer_recipe_is_the_official_one(name):
     assert pipeline == ['PairedRandomCrop', 'PairedRandomDihedral', 'PairedToTensor']
     crop = cfg.train_dataloader.dataset.pipeline[0]
     assert crop.patch_size == max(schedule.patch_sizes) and crop.pad_if_smaller
+    assert cfg.default_hooks.checkpoint.interval == 4000  # save_checkpoint_freq 4e3
 
 
 def test_clip_rpn_epoch_schedule_resumes_mid_epoch():

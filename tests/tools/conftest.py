@@ -1,31 +1,6 @@
-"""Shared helpers of the tool tests: load a script of ``tools/`` as a module."""
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-from typing import Callable
-
+"""Shared helpers of the tool tests (``load_tool`` is suite-wide, in ``tests/conftest.py``)."""
 import pytest
 import torch
-
-TOOLS = Path(__file__).resolve().parents[2] / 'tools'
-
-
-@pytest.fixture
-def load_tool() -> Callable[[str], ModuleType]:
-    """``load_tool('train')`` -> ``tools/train.py`` as a module (its ``main(argv)`` runs in-process)."""
-
-    def load(name: str) -> ModuleType:
-        sys.path.insert(0, str(TOOLS))
-        try:
-            spec = importlib.util.spec_from_file_location(f'tool_{name}', TOOLS / f'{name}.py')
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-        finally:
-            sys.path.remove(str(TOOLS))
-        return module
-
-    return load
 
 
 @pytest.fixture

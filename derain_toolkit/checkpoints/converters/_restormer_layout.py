@@ -1,8 +1,8 @@
 """Key names of the official Restormer-family U-Nets against :class:`RestormerUNet`'s.
 
-Shared by the converters of the networks built on Restormer's U-Net (DRSformer,
+Shared by the converters of Restormer and of the networks built on its U-Net (DRSformer,
 PromptIR), whose official code names the levels as Restormer's
-``basicsr/models/archs/restormer_arch.py`` does:
+``basicsr/models/archs/restormer_arch.py`` (swz30/Restormer df766d5, class ``Restormer``) does:
 
 =================================  ==================================
 official                           toolkit (``RestormerUNet``)
@@ -18,14 +18,20 @@ official                           toolkit (``RestormerUNet``)
 =================================  ==================================
 
 Inside a transformer block, the official LayerNorm wrapper's ``norm{1,2}.body.*`` is
-``norm{1,2}.*``; the attention and feed-forward keys are the converter's business.
+``norm{1,2}.*``; the attention and feed-forward keys are the converter's business (those of
+Restormer's own block, MDTA + GDFN, keep their names: :func:`mdta_gdfn_key`). The patch
+embedding's name differs per network and is left to each converter.
 """
 import re
 from collections.abc import Callable
 from typing import Optional
 
+from torch import Tensor
+
 _STAGE = re.compile(r'(encoder_level|decoder_level)([123])\.(\d+)\.(.+)|(latent|refinement)\.(\d+)\.(.+)')
 _STAGES = {'encoder_level': 'encoders', 'decoder_level': 'decoders'}
+_MDTA_GDFN = re.compile(r'attn\.(?:temperature|(?:qkv|qkv_dwconv|project_out)\.(?:weight|bias))'
+                        r'|ffn\.(?:project_in|dwconv|project_out)\.(?:weight|bias)')
 _NORM = re.compile(r'(norm[12])\.body\.(weight|bias)')
 _RESAMPLING = (
     (re.compile(r'down([123])_([234])\.body\.0\.weight'), lambda m: (int(m[2]) == int(m[1]) + 1, m[1], 'downs')),
@@ -35,6 +41,11 @@ _OTHERS = (
     (re.compile(r'reduce_chan_level([23])\.(weight|bias)'), lambda m: f'reduces.{int(m[1]) - 1}.{m[2]}'),
     (re.compile(r'output\.(weight|bias)'), lambda m: f'output.{m[1]}'),
 )
+
+
+def mdta_gdfn_key(inner: str) -> Optional[str]:
+    """``inner`` itself when it is a key of Restormer's MDTA (``attn.*``) or GDFN (``ffn.*``), else ``None``."""
+    return inner if _MDTA_GDFN.fullmatch(inner) else None
 
 
 def block_inner_key(inner: str, inner_key: Callable[[str], Optional[str]]) -> Optional[str]:
@@ -79,6 +90,29 @@ def unet_key(key: str) -> Optional[str]:
         if match is not None:
             return rename(match)
     return None
+
+
+def rename_state(state: dict[str, Tensor], key_of: Callable[[str], Optional[str]], network: str) -> dict[str, Tensor]:
+    """``state`` under the toolkit keys ``key_of`` gives, strictly.
+
+    Args:
+        state: Official key -> tensor.
+        key_of: Official key -> toolkit key, or ``None`` when it has none.
+        network: The official network, for the error (see :func:`unmapped_error`).
+
+    Raises:
+        KeyError: Naming every key for which ``key_of`` gives ``None``.
+    """
+    converted, unmapped = {}, []
+    for key, value in state.items():
+        new_key = key_of(key)
+        if new_key is None:
+            unmapped.append(key)
+        else:
+            converted[new_key] = value
+    if unmapped:
+        raise unmapped_error(unmapped, network)
+    return converted
 
 
 def unmapped_error(unmapped: list[str], network: str) -> KeyError:

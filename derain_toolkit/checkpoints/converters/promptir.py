@@ -23,22 +23,16 @@ from typing import Optional
 
 from torch import Tensor
 
-from derain_toolkit.checkpoints.converters._restormer_layout import (block_inner_key, block_key, unet_key,
-                                                                     unmapped_error)
+from derain_toolkit.checkpoints.converters._restormer_layout import (block_inner_key, block_key, mdta_gdfn_key,
+                                                                     rename_state, unet_key)
 from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 
 _PARAM = r'(weight|bias)'
-_BLOCK_INNER = re.compile(r'attn\.(?:temperature|(?:qkv|qkv_dwconv|project_out)\.(?:weight|bias))'
-                          r'|ffn\.(?:project_in|dwconv|project_out)\.(?:weight|bias)')
 _PROMPT = re.compile(r'prompt([123])\.(prompt_param|linear_layer\.(?:weight|bias)|conv3x3\.weight)')
 _PROMPT_INNER = {'prompt_param': 'components', 'linear_layer': 'linear', 'conv3x3': 'conv'}
 _INTERACTION = re.compile(r'noise_level([123])\.(.+)')
 _REDUCE = re.compile(rf'reduce_noise_level([123])\.{_PARAM}')
 _UNUSED = re.compile(rf'(chnl_reduce[123]|reduce_noise_channel_[123])\.{_PARAM}')
-
-
-def _inner(inner: str) -> Optional[str]:
-    return inner if _BLOCK_INNER.fullmatch(inner) else None
 
 
 def promptir_key(key: str) -> Optional[str]:
@@ -49,13 +43,13 @@ def promptir_key(key: str) -> Optional[str]:
         module, _, param = match[2].partition('.')
         return '.'.join(filter(None, (f'prompt_blocks.{3 - int(match[1])}.generation', _PROMPT_INNER[module], param)))
     if match := _INTERACTION.fullmatch(key):
-        renamed = block_inner_key(match[2], _inner)
+        renamed = block_inner_key(match[2], mdta_gdfn_key)
         return None if renamed is None else f'prompt_blocks.{3 - int(match[1])}.interaction.{renamed}'
     if match := _REDUCE.fullmatch(key):
         return f'prompt_blocks.{3 - int(match[1])}.reduce.{match[2]}'
     if match := _UNUSED.fullmatch(key):
         return f'unused_convs.{match[1]}.{match[2]}'
-    return block_key(key, _inner) or unet_key(key)
+    return block_key(key, mdta_gdfn_key) or unet_key(key)
 
 
 @CHECKPOINT_CONVERTERS.register_module('promptir')
@@ -65,16 +59,9 @@ def convert_promptir(state: dict[str, Tensor]) -> dict[str, Tensor]:
     Raises:
         KeyError: Naming every official key that has no toolkit counterpart.
     """
-    converted, unmapped = {}, []
-    for key, value in state.items():
-        new_key = promptir_key(key)
-        if new_key is None:
-            unmapped.append(key)
-        elif new_key.endswith('.generation.components'):
-            converted[new_key] = value.squeeze(0)  # (1, L, C, S, S) -> (L, C, S, S)
-        else:
-            converted[new_key] = value
-    if unmapped:
-        raise unmapped_error(unmapped, 'PromptIR (net/model.py PromptIR(decoder=True); keys without the '
-                                       "Lightning 'net.' prefix)")
+    converted = rename_state(state, promptir_key, 'PromptIR (net/model.py PromptIR(decoder=True); keys without '
+                                                  "the Lightning 'net.' prefix)")
+    for key in converted:
+        if key.endswith('.generation.components'):
+            converted[key] = converted[key].squeeze(0)  # (1, L, C, S, S) -> (L, C, S, S)
     return converted

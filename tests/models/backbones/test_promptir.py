@@ -3,15 +3,14 @@
 Fixtures (tests/fixtures/official/README.md, section promptir): the smallest official
 ``PromptIR(decoder=True)`` (va1shn9v/PromptIR 106159a, dim 48, blocks (1, 1, 1, 1), one
 refinement block) has 16.5 M parameters, so its weights are a seeded recipe
-(``promptir_tiny_recipe.json``, rebuilt here with every sha256 checked) instead of a file;
+(``promptir_tiny_recipe.json``, rebuilt by ``tests/conftest.py``'s ``promptir_recipe_state`` with
+every sha256 checked) instead of a file;
 ``promptir_tiny_io.pt`` holds its float32 and float64 outputs; ``promptir_full_keys.json``
 the keys and shapes of the released network. Tolerances are the README's.
 """
-import hashlib
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
@@ -24,27 +23,6 @@ OFFICIAL_UNUSED_PARAMS = 215_296  # chnl_reduce1/2/3 + reduce_noise_channel_1/2/
 OFFICIAL_CONV_MACS_G = 158.14  # conv + linear MACs at 1x3x256x256, issue 13 and CLIP-RPN Table 4
 ATOL = {torch.float32: 5e-6, torch.float64: 1e-10}
 SUFFIX = {torch.float32: '', torch.float64: '_f64'}
-_GOLDEN_GAMMA = 0x9E3779B97F4A7C15
-
-
-def _splitmix64(seed: int, count: int) -> np.ndarray:
-    """Outputs 1..count of splitmix64 started at ``seed`` (uint64 arithmetic wraps mod 2**64)."""
-    with np.errstate(over='ignore'):
-        z = np.uint64(seed) + np.arange(1, count + 1, dtype=np.uint64) * np.uint64(_GOLDEN_GAMMA)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
-
-
-def _recipe_tensor(key: str, spec: dict) -> torch.Tensor:
-    """One tensor of the recipe: offset + scale * (2q - 255) / 256, q the top byte of each output."""
-    assert int(spec['seed']) == int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], 'little')
-    count = int(np.prod(spec['shape']))
-    top_byte = (_splitmix64(int(spec['seed']), count) >> np.uint64(56)).astype(np.float32)
-    values = np.float32(spec['offset']) + np.float32(spec['scale']) * ((2 * top_byte - 255) / 256)
-    values = values.astype('<f4').reshape(spec['shape'])
-    assert hashlib.sha256(values.tobytes()).hexdigest() == spec['sha256_float32_le'], key
-    return torch.from_numpy(values)
 
 
 @pytest.fixture(scope='module')
@@ -53,18 +31,16 @@ def io() -> dict:
 
 
 @pytest.fixture(scope='module')
-def tiny() -> torch.nn.Module:
+def tiny(promptir_recipe_state) -> torch.nn.Module:
     """The toolkit PromptIR of the smallest official constructor with the recipe weights, loaded strictly."""
-    recipe = json.loads((FIXTURES / 'promptir_tiny_recipe.json').read_text())
-    official = {key: _recipe_tensor(key, spec) for key, spec in recipe['keys'].items()}
-    constructor = recipe['constructor']
+    constructor = json.loads((FIXTURES / 'promptir_tiny_recipe.json').read_text())['constructor']
     assert constructor['decoder']
     net = BACKBONES.build(dict(
         type='PromptIR', dim=constructor['dim'], num_blocks=constructor['num_blocks'],
         num_refinement_blocks=constructor['num_refinement_blocks'], heads=constructor['heads'],
         ffn_expansion_factor=constructor['ffn_expansion_factor'], bias=constructor['bias'],
         layernorm_type=constructor['LayerNorm_type']))
-    net.load_state_dict(CHECKPOINT_CONVERTERS.get('promptir')(official), strict=True)
+    net.load_state_dict(CHECKPOINT_CONVERTERS.get('promptir')(promptir_recipe_state), strict=True)
     return net.eval()
 
 

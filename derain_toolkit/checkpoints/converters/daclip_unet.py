@@ -31,7 +31,8 @@ from collections.abc import Callable
 
 from torch import Tensor
 
-from derain_toolkit.checkpoints.converters.irsde_unet import irsde_unet_key, rename_state
+from derain_toolkit.checkpoints.converters._rename import rename_state
+from derain_toolkit.checkpoints.converters.irsde_unet import irsde_unet_key
 from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 
 _SLOT = r'((?:downs|ups)\.\d+\.2|mid_attn)\.fn\.fn\.'

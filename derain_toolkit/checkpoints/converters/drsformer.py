@@ -27,7 +27,8 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from derain_toolkit.checkpoints.converters._restormer_layout import block_key, unet_key, unmapped_error
+from derain_toolkit.checkpoints.converters._rename import unmapped_error
+from derain_toolkit.checkpoints.converters._restormer_layout import block_key, unet_key
 from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 
 _BRANCH_WEIGHT = re.compile(r'.+\.attn\.attn([1-4])')

@@ -31,6 +31,7 @@ from collections.abc import Callable
 
 from torch import Tensor
 
+from derain_toolkit.checkpoints.converters._rename import rename_state
 from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 
 _RES_BLOCK = r'((?:downs|ups)\.\d+\.[01]|mid_block[12]|final_res_block)'
@@ -59,26 +60,6 @@ def irsde_unet_key(key: str) -> str | None:
         if match is not None:
             return rename(match)
     return None
-
-
-def rename_state(state: dict[str, Tensor], rename: Callable[[str], str | None], release: str) -> dict[str, Tensor]:
-    """``state`` with every key renamed by ``rename``.
-
-    Raises:
-        KeyError: Naming every key ``rename`` has no toolkit key for (``release`` says which
-            official network the keys were expected from).
-    """
-    converted, unmapped = {}, []
-    for key, value in state.items():
-        new_key = rename(key)
-        if new_key is None:
-            unmapped.append(key)
-        else:
-            converted[new_key] = value
-    if unmapped:
-        raise KeyError(f'{len(unmapped)} keys of the checkpoint are not keys of the official {release}: {unmapped}. '
-                       "Check the config's checkpoint_converter names the release the file comes from.")
-    return converted
 
 
 @CHECKPOINT_CONVERTERS.register_module('irsde_unet')

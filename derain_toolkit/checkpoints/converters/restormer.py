@@ -16,7 +16,8 @@ from typing import Optional
 
 from torch import Tensor
 
-from derain_toolkit.checkpoints.converters._restormer_layout import block_key, mdta_gdfn_key, rename_state, unet_key
+from derain_toolkit.checkpoints.converters._rename import rename_state
+from derain_toolkit.checkpoints.converters._restormer_layout import block_key, mdta_gdfn_key, unet_key
 from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 
 

@@ -1,7 +1,7 @@
 """PReNet: progressive recurrent network, one of the baselines of CLIP-RPN Tables 3/4 and DDSA Table 1.
 
 Ren et al., "Progressive Image Deraining Networks: A Better and Simpler Baseline"
-(CVPR 2019), Sec. 3.1-3.2, Eqs. (3)-(5) and Fig. 2(b). One stage, repeated ``T = 6``
+(CVPR 2019), Sec. 3 and Fig. 2 (PReNet: PRN with a recurrent layer). One stage, repeated ``T = 6``
 times with shared weights:
 
 - ``f_in``: ``conv3x3(cat(y, x^{t-1})) -> ReLU`` on the rainy image ``y`` and the previous
@@ -26,9 +26,9 @@ Parameters: 168,963 here and in the official class; convolution MACs at 1x3x256x
 
 The network is fully convolutional at stride 1, so any H, W works without padding (the
 official test script feeds whole images). The official ``forward`` returns
-``(x^T, [x^1, ..., x^T])``; here ``dict(pred=x^T, stages=[x^1, ..., x^T])``. The paper
-(Sec. 3.3) and the official ``train_PReNet.py`` train with the negative SSIM of
-``x^T`` alone (``SSIMLoss``); the paper's multi-stage variant (Eq. 7) is a
+``(x^T, [x^1, ..., x^T])``; here ``dict(pred=x^T, stages=[x^1, ..., x^T])``. The paper's
+model and the official ``train_PReNet.py`` train with the negative SSIM of ``x^T`` alone
+(``SSIMLoss``); the paper's recursive-supervision variant (a loss on every stage) is a
 ``MultiStageLoss`` over ``stages``.
 """
 import torch

@@ -32,12 +32,12 @@ class EdgeLoss(DerainLoss):
         if eps <= 0:
             raise ValueError(f'EdgeLoss: eps must be > 0, got {eps}')
         self.eps = eps
-        taps = torch.tensor(_TAPS)
-        self.register_buffer('kernel', torch.outer(taps, taps), persistent=False)
 
-    def _gaussian(self, x: torch.Tensor) -> torch.Tensor:
-        channels, pad = x.shape[1], self.kernel.shape[-1] // 2
-        kernel = self.kernel.to(x.dtype).expand(channels, 1, *self.kernel.shape)  # (C, 1, 5, 5)
+    @staticmethod
+    def _gaussian(x: torch.Tensor) -> torch.Tensor:
+        taps = torch.tensor(_TAPS, dtype=x.dtype, device=x.device)
+        channels, pad = x.shape[1], len(_TAPS) // 2
+        kernel = torch.outer(taps, taps).expand(channels, 1, len(_TAPS), len(_TAPS))  # (C, 1, 5, 5)
         return F.conv2d(F.pad(x, (pad, pad, pad, pad), mode='replicate'), kernel, groups=channels)
 
     def laplacian(self, x: torch.Tensor) -> torch.Tensor:

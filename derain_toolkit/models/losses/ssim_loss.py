@@ -14,9 +14,9 @@ from derain_toolkit.models.losses.base import DerainLoss
 from derain_toolkit.registry import LOSSES
 
 
-def _gaussian_window(size: int, sigma: float) -> torch.Tensor:
-    """Normalised ``size x size`` Gaussian, (size, size) float64."""
-    coords = torch.arange(size, dtype=torch.float64) - size // 2
+def _gaussian_window(size: int, sigma: float, like: torch.Tensor) -> torch.Tensor:
+    """Normalised ``size x size`` Gaussian, (size, size), in ``like``'s dtype and device."""
+    coords = torch.arange(size, dtype=like.dtype, device=like.device) - size // 2
     profile = torch.exp(-coords**2 / (2 * sigma**2))
     profile = profile / profile.sum()
     return torch.outer(profile, profile)
@@ -38,14 +38,15 @@ class SSIMLoss(DerainLoss):
         super().__init__(loss_weight)
         if window_size < 1 or window_size % 2 == 0:
             raise ValueError(f'SSIMLoss: window_size must be odd and positive, got {window_size}')
-        self.register_buffer('window', _gaussian_window(window_size, sigma).float(), persistent=False)
+        self.window_size = window_size
+        self.sigma = sigma
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        channels = pred.shape[1]
-        window = self.window.to(pred.dtype).expand(channels, 1, *self.window.shape)  # (C, 1, k, k)
+        channels, size = pred.shape[1], self.window_size
+        window = _gaussian_window(size, self.sigma, pred).expand(channels, 1, size, size)  # (C, 1, k, k)
 
         def blur(x: torch.Tensor) -> torch.Tensor:
-            return F.conv2d(x, window, padding=self.window.shape[-1] // 2, groups=channels)
+            return F.conv2d(x, window, padding=size // 2, groups=channels)
 
         c1, c2 = 0.01**2, 0.03**2
         mu_p, mu_t = blur(pred), blur(target)

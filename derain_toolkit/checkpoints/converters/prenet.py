@@ -26,7 +26,8 @@ from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 _GATES = ('i', 'f', 'g', 'o')
 _RENAMES = (
     (re.compile(r'conv0\.0\.(weight|bias)'), lambda m: f'fuse.0.{m[1]}'),
-    (re.compile(r'res_conv([1-9]\d*)\.([02])\.(weight|bias)'), lambda m: f'res_blocks.{int(m[1]) - 1}.body.{m[2]}.{m[3]}'),
+    (re.compile(r'res_conv([1-9]\d*)\.([02])\.(weight|bias)'),
+     lambda m: f'res_blocks.{int(m[1]) - 1}.body.{m[2]}.{m[3]}'),
     (re.compile(r'conv\.0\.(weight|bias)'), lambda m: f'out.{m[1]}'),
 )
 _GATE_KEY = re.compile(r'conv_([ifgo])\.0\.(weight|bias)')

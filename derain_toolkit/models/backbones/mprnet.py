@@ -28,7 +28,8 @@ official class imported from its file, its weights (PReLU set to 0.1) put into t
 through the converter (``checkpoints/converters/mprnet.py``), on random 1x3x64x96 and
 2x3x40x56 inputs: max |diff| over the three stage outputs 1.1e-6 in float32 (outputs of
 magnitude ~1.5) and 0 in float64; on 1x3x37x53 against the official net fed as
-``demo.py`` pads and crops, 9.5e-7 in float32.
+``demo.py`` pads and crops, 9.5e-7 in float32. ``tests/checkpoints/test_mprnet_converter.py``
+repeats the check on the official outputs stored in ``tests/fixtures/official_baselines``.
 Parameters: 3,637,249 here and in the official class (the shared PReLU counted once).
 MACs at 1x3x256x256: 140.98 G, all in convolutions, here and for the official class under
 PyTorch's FLOP counter. CLIP-RPN Table 4's 548.65 G is thop 0.1.1's count of the official
@@ -188,7 +189,7 @@ class _ORSNet(nn.Module):
         self.orbs = nn.ModuleList(_ORB(width, kernel_size, reduction, bias, act, num_cab) for _ in range(3))
 
         def upsampler(level: int) -> nn.Sequential:
-            """Level ``level`` (stride 2**level) to ``channels`` at stride 1, one x2 step per level (empty: identity)."""
+            """Level ``level`` (stride 2**level) to ``channels`` at stride 1: one x2 step per level."""
             return nn.Sequential(*[_resample(channels + (step + 1) * unet_step, channels + step * unet_step, 2)
                                    for step in range(level - 1, -1, -1)])
 

@@ -16,11 +16,12 @@ Official equivalence: csdwren/PReNet at 6d908d1 (``networks.py``, class ``PReNet
 (``conv_i``, ``conv_f``, ``conv_g``, ``conv_o``, 64 -> 32 each) are one 64 -> 128
 convolution here whose output chunks are the gates in the order i, f, g, o; the converter
 (``checkpoints/converters/prenet.py``) concatenates the official weights in that order.
-Checked against the official class imported from its file with this file's weights put
-in through the converter (random inputs 1x3x37x53 and 2x3x64x64, float32 and float64):
+Checked against the official class imported from its file, its weights put into this one
+through the converter (random inputs 1x3x37x53 and 2x3x64x64, float32 and float64):
 max |diff| 0 (bit-identical) in float32 and float64, for the final output and every stage
 output; the released ``logs/Rain100{L,H}/PReNet6/net_latest.pth`` load strictly and give
-bit-identical outputs too.
+bit-identical outputs too. ``tests/checkpoints/test_prenet_converter.py`` repeats the check
+on the official outputs stored in ``tests/fixtures/official_baselines``.
 Parameters: 168,963 here and in the official class; convolution MACs at 1x3x256x256:
 66.25 G (the official class under PyTorch's FLOP counter, and CLIP-RPN Table 4).
 

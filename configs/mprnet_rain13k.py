@@ -1,0 +1,25 @@
+# MPRNet on Rain13K, tested on Test100, Rain100H, Rain100L, Test2800 and Test1200: DDSA Table 1, MPRNet row.
+# MPRNet's own recipe (Deraining/train.py, training.yml): Adam lr 2e-4 (betas 0.9/0.999), batch 16 (over 4 GPUs),
+# 256x256 patches, 250 epochs: 3 warm-up epochs, then cosine annealing to 1e-6; Charbonnier + 0.05 edge per stage.
+# Departs from it: flips only (the official crops also rotate by 90/180/270 degrees).
+# Testing logs one row per set and their average:  python tools/test.py configs/mprnet_rain13k.py CHECKPOINT
+_base_ = [
+    '_base_/models/mprnet.py',
+    '_base_/datasets/rain13k.py',
+    '_base_/schedules/adamw_warmup_cosine_300e.py',
+    '_base_/default_runtime.py',
+]
+# The batch of 16 is the total: with N GPUs set batch_size=16 // N.
+train_dataloader = dict(batch_size=16, sampler=dict(type='DefaultSampler', shuffle=True), dataset=dict(pipeline=[
+    dict(type='PairedRandomCrop', patch_size=256),
+    dict(type='PairedRandomFlip', horizontal_prob=0.5, vertical_prob=0.5),
+    dict(type='PairedToTensor'),
+]))
+optim_wrapper = dict(optimizer=dict(_delete_=True, type='Adam', lr=2e-4, betas=(0.9, 0.999), eps=1e-8))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1 / 3, by_epoch=True, begin=0, end=3, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=247, eta_min=1e-6, by_epoch=True, begin=3, end=250,
+         convert_to_iter_based=True),
+]
+train_cfg = dict(max_epochs=250)
+test_cfg = dict(_delete_=True, type='MultiDatasetTestLoop')

@@ -1,7 +1,8 @@
 # MPRNet on Rain13K, tested on Test100, Rain100H, Rain100L, Test2800 and Test1200: DDSA Table 1, MPRNet row.
 # MPRNet's own recipe (Deraining/train.py, training.yml): Adam lr 2e-4 (betas 0.9/0.999), batch 16 (over 4 GPUs),
 # 256x256 patches, 250 epochs: 3 warm-up epochs, then cosine annealing to 1e-6; Charbonnier + 0.05 edge per stage.
-# Departs from it: flips only (the official crops also rotate by 90/180/270 degrees).
+# Augmentation (Deraining/dataset_RGB.py, DataLoaderTrain): reflect-pad to the patch, then one of the 8 orientations.
+# Departs from it: each orientation 1/8 here; the official randint(0, 8) keeps the crop as is with 2/9, the rest 1/9.
 # Testing logs one row per set and their average:  python tools/test.py configs/mprnet_rain13k.py CHECKPOINT
 _base_ = [
     '_base_/models/mprnet.py',
@@ -11,8 +12,8 @@ _base_ = [
 ]
 # The batch of 16 is the total: with N GPUs set batch_size=16 // N.
 train_dataloader = dict(batch_size=16, sampler=dict(type='DefaultSampler', shuffle=True), dataset=dict(pipeline=[
-    dict(type='PairedRandomCrop', patch_size=256),
-    dict(type='PairedRandomFlip', horizontal_prob=0.5, vertical_prob=0.5),
+    dict(type='PairedRandomCrop', patch_size=256, pad_if_smaller=True, pad_mode='reflect'),
+    dict(type='PairedRandomDihedral'),
     dict(type='PairedToTensor'),
 ]))
 optim_wrapper = dict(optimizer=dict(_delete_=True, type='Adam', lr=2e-4, betas=(0.9, 0.999), eps=1e-8))

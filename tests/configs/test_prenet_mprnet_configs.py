@@ -1,6 +1,5 @@
 """configs/prenet_*.py and configs/mprnet_*.py: build, follow CLIP-RPN's protocol or the official
 Rain13K recipe, and the tiny configs train (the loss falls in a few iterations)."""
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,6 @@ from derain_toolkit.registry import DATASETS
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / 'configs'
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # the MPRNet configs import plugins.charbonnier_loss (custom_imports)
 
 MODELS = {'prenet': ('PReNet', 168_963, ['ssim']), 'mprnet': ('MPRNet', 3_637_249, ['charbonnier', 'edge'])}
 TABLE3 = ['rain100l', 'rain100h', 'rain800', 'mixed']
@@ -65,7 +62,9 @@ def test_rain13k_configs_use_the_official_recipes_and_test_set_by_set():
     warmup, cosine = mprnet.param_scheduler
     assert (warmup.end, cosine.begin, cosine.end, cosine.T_max, cosine.eta_min) == (3, 3, 250, 247, 1e-6)
     assert (mprnet.train_cfg.max_epochs, mprnet.train_dataloader.batch_size) == (250, 16)
-    assert mprnet.train_dataloader.dataset.pipeline[0] == dict(type='PairedRandomCrop', patch_size=256)
+    assert mprnet.train_dataloader.dataset.pipeline == [  # official DataLoaderTrain: reflect pad, 8 orientations
+        dict(type='PairedRandomCrop', patch_size=256, pad_if_smaller=True, pad_mode='reflect'),
+        dict(type='PairedRandomDihedral'), dict(type='PairedToTensor')]
     for cfg in (prenet, mprnet):
         assert cfg.test_cfg == dict(type='MultiDatasetTestLoop')
         assert [d.name for d in cfg.test_dataloader.dataset.datasets] == [

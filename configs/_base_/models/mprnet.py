@@ -4,8 +4,6 @@
 # per ORB, kernel 3, reduction 4, no biases; 3,637,249 parameters, 140.98 G conv MACs at 256x256 (as
 # the official code). Loss (Eq. 1, official Deraining/train.py): on each of the three stage outputs,
 # Charbonnier (ε = 1e-3) + 0.05 x edge loss.
-# CharbonnierLoss is registered by the plugin plugins/charbonnier_loss (run from the repository root).
-custom_imports = dict(imports=['plugins.charbonnier_loss'], allow_failed_imports=False)
 model = dict(
     type='Derainer',
     backbone=dict(type='MPRNet', in_channels=3, out_channels=3, n_feat=40, scale_unetfeats=20, scale_orsnetfeats=16,

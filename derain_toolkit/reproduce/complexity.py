@@ -7,7 +7,8 @@ at the spec's ``shape`` (default 1x3x256x256, Table 4's):
 
 * ``Param (M)``: every parameter (equal to the official codes' totals);
 * ``Param thop (M)``: what ``thop.profile`` reports (skips custom LayerNorm affine
-  parameters, bare ``nn.Parameter``s, modules never called): Table 4's convention;
+  parameters, bare ``nn.Parameter``s, modules never called), over every route of a
+  routed model: Table 4's convention;
 * ``MACs (G)``: convolutions + linear layers of one inference, on the route the model
   takes (as the toolkit runs it);
 * ``MACs all routes (G)``: the same with every route of a routed model run (router once
@@ -18,11 +19,12 @@ at the spec's ``shape`` (default 1x3x256x256, Table 4's):
 * ``Time (s)``: mean seconds of one inference on this machine (after a warm-up), over
   ``repeats`` (spec option, default 1); the machine is recorded in the results.
 
+``tools/complexity.py`` prints the same counts for any configs.
+
 Counting uses the meta device (no compute) where the model allows it, else a random
 CPU tensor (CLIP routing takes an ``argmax`` of real values).
 """
 import copy
-import os
 import platform
 from typing import Callable
 
@@ -36,7 +38,7 @@ from derain_toolkit.reproduce.table_spec import Row, Run, TableSpec
 from derain_toolkit.utils.complexity import (
     count_macs,
     count_parameters,
-    count_route_macs,
+    every_route,
     inference_seconds,
     thop_profile,
 )
@@ -76,12 +78,40 @@ def machine() -> str:
     return f'cpu ({platform.processor() or platform.machine()}, {threads} thread{"s" * (threads > 1)})'
 
 
-def model_config(run: Run, row: Row) -> Config:
-    """The row's model config as written, with random CLIP weights."""
-    cfg = load_config(run.config)
-    cfg.merge_from_dict(row.cfg_options)
+def complexity_of(cfg: Config, shape: tuple[int, ...] = (1, 3, 256, 256), repeats: int = 1) -> dict:
+    """Every count of the model of ``cfg`` (see the module docstring), plus ``Trainable (M)``,
+    ``Frozen (M)`` and ``on`` (``'meta'`` or ``'cpu'``: where the MACs were counted).
+
+    The config is changed in place: pretrained CLIP parts get random weights.
+    """
     walk_parts(cfg.model, random_clip_weights)
-    return cfg
+    model = build_model(cfg).eval()
+    x = torch.rand(shape, generator=torch.Generator().manual_seed(0))
+    try:
+        macs, counted_on = count_macs(copy.deepcopy(model).to('meta'), torch.empty(shape, device='meta'),
+                                      mode='tensor'), 'meta'
+    except _DATA_DEPENDENT:  # data-dependent code (routing, sampling)
+        macs, counted_on = count_macs(model.cpu(), x, mode='tensor'), 'cpu'
+    routes = every_route(model.cpu())
+    if routes is None:
+        all_routes = macs
+        thop_macs, thop_params = _meta_then_cpu(model, shape, lambda m, t: thop_profile(m, (t,)))
+    else:
+        all_routes = count_macs(routes, x)
+        thop_macs, thop_params = thop_profile(routes, (x,))
+    total, trainable = count_parameters(model), count_parameters(model, trainable_only=True)
+    return {
+        'Param (M)': total / 1e6,
+        'Trainable (M)': trainable / 1e6,
+        'Frozen (M)': (total - trainable) / 1e6,
+        'Param thop (M)': thop_params / 1e6,
+        'MACs (G)': _conv_linear(macs) / 1e9,
+        'MACs all routes (G)': _conv_linear(all_routes) / 1e9,
+        'MACs thop (G)': thop_macs / 1e9,
+        'MACs total (G)': macs['total'] / 1e9,
+        'on': counted_on,
+        'Time (s)': inference_seconds(model, shape, 'cuda' if torch.cuda.is_available() else 'cpu', repeats),
+    }
 
 
 def measure_complexity(spec: TableSpec, row: Row, run: Run, budget: Budget) -> dict:
@@ -90,28 +120,13 @@ def measure_complexity(spec: TableSpec, row: Row, run: Run, budget: Budget) -> d
     ``budget`` is not applied: the models are counted as their configs are written.
     """
     shape = tuple(spec.options.get('shape', (1, 3, 256, 256)))
-    repeats = int(spec.options.get('repeats', 1))
-    model = build_model(model_config(run, row)).eval()
-    x = torch.rand(shape, generator=torch.Generator().manual_seed(0))
-    macs = _meta_then_cpu(model, shape, lambda m, t: count_macs(m, t, mode='tensor'))
-    thop_macs, thop_params = _meta_then_cpu(model, shape, lambda m, t: thop_profile(m, (t,)))
-    ours_routes = count_route_macs(model.cpu(), x, lambda m, args: _conv_linear(count_macs(m, *args)))
-    thop_routes = count_route_macs(model.cpu(), x, lambda m, args: thop_profile(m, args)[0])
-    device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    seconds = inference_seconds(model, shape, device, repeats)
-    values = {
-        'Param (M)': count_parameters(model) / 1e6,
-        'Param thop (M)': thop_params / 1e6,
-        'MACs (G)': _conv_linear(macs) / 1e9,
-        'MACs all routes (G)': (ours_routes['all_routes'] if ours_routes else _conv_linear(macs)) / 1e9,
-        'MACs thop (G)': (thop_routes['all_routes'] if thop_routes else thop_macs) / 1e9,
-        'MACs total (G)': macs['total'] / 1e9,
-        'Time (s)': seconds,
-    }
-    unknown = set(spec.metrics) - set(values)
+    cfg = load_config(run.config)
+    cfg.merge_from_dict(row.cfg_options)
+    values = complexity_of(cfg, shape, int(spec.options.get('repeats', 1)))
+    unknown = set(spec.metrics) - set(COMPLEXITY_METRICS)
     if unknown:
         raise KeyError(f'{spec.path}: complexity specs measure {list(COMPLEXITY_METRICS)}; unknown metrics '
                        f'{sorted(unknown)} in its metrics list')
     results = {f'{dataset}/{metric}': values[metric] for dataset in run.datasets for metric in spec.metrics}
-    results['machine'] = f'{machine()}, input {"x".join(map(str, shape))}, {os.path.basename(run.config)}'
+    results['machine'] = f'{machine()}, input {"x".join(map(str, shape))}'
     return results

@@ -25,12 +25,13 @@ Papers' conventions (CLIP-RPN Table 4 and the baselines' own papers):
   was made: it counts only modules of a type it has a rule for (``nn.Conv2d``,
   ``nn.Linear``, ``nn.BatchNorm2d``, ``nn.LayerNorm``, ``nn.PReLU`` ...), so it skips
   custom LayerNorm classes and bare ``nn.Parameter``s in its parameter total and
-  modules the forward never calls; it adds a shared module's operations once per
-  parent that holds it (MPRNet's one ``nn.PReLU`` held by 55 parents is counted
-  55 x 55 times: 548.65 G instead of 140.98 G);
-* routed models (CLIP-RPN): :func:`count_route_macs` counts the route the model takes
-  (as it runs) and every route (as CLIP-RPN's implementation evidently runs them:
-  Table 4's 293.53 G is two U-Net + MGCA passes).
+  modules the forward never calls; a module shared by ``k`` parents is hooked ``k``
+  times (``Module.apply`` reaches it once per parent) and its total is added by each
+  parent, so its operations count ``k^2`` times (MPRNet's one ``nn.PReLU`` held by 55
+  parents: 548.65 G instead of 140.98 G);
+* routed models (CLIP-RPN): a model call counts the route the model takes (as it
+  runs); :func:`every_route` runs the router and every route (as CLIP-RPN's
+  implementation evidently does: Table 4's 293.53 G is two U-Net + MGCA passes).
 """
 import copy
 import time
@@ -159,43 +160,37 @@ def thop_profile(model: nn.Module, inputs: tuple) -> tuple[float, float]:
     return float(macs), float(params)
 
 
-def _routed(model: nn.Module) -> Optional[nn.Module]:
-    """The routed network inside ``model`` (a module with ``num_branches`` and a route cache), or None."""
-    for module in model.modules():
-        if hasattr(module, 'num_branches') and hasattr(module, 'route_cache') and hasattr(module, 'router'):
-            return module
-    return None
-
-
-def count_route_macs(model: nn.Module, inputs: torch.Tensor,
-                     counter: Callable[[nn.Module, tuple], float]) -> Optional[dict[str, float]]:
-    """``counter`` over a routed network (CLIP-RPN): the router, and the network on each route.
+class _EveryRoute(nn.Module):
+    """Runs a routed network's router once, then the network once per route.
 
     Each route is forced through the network's route cache (a ``{key: route}`` map it
-    consults before routing live), so the router does not run inside the per-route counts.
-
-    Args:
-        model: A model holding a routed network (see :func:`_routed`).
-        inputs: One input batch.
-        counter: ``(module, args) -> MACs``, e.g. ``lambda m, a: thop_profile(m, a)[0]``.
-
-    Returns:
-        ``dict(router=..., routes=[per route], all_routes=router + sum(routes))``, or
-        ``None`` when ``model`` has no routed network.
+    consults before routing live), so the router runs only once.
     """
-    routed = _routed(model)
-    if routed is None:
-        return None
-    saved = routed.route_cache
-    routes = []
-    try:
-        for route in range(routed.num_branches):
-            routed.route_cache = {'complexity': route}
-            routes.append(counter(routed, (inputs, ['complexity'])))
-    finally:
-        routed.route_cache = saved
-    router = counter(routed.router, (inputs,))
-    return dict(router=router, routes=routes, all_routes=router + sum(routes))
+
+    def __init__(self, routed: nn.Module) -> None:
+        super().__init__()
+        self.routed = routed
+
+    def forward(self, x: torch.Tensor) -> None:
+        saved = self.routed.route_cache
+        self.routed.router(x)
+        try:
+            for route in range(self.routed.num_branches):
+                self.routed.route_cache = {'complexity': route}
+                self.routed(x, ['complexity'])
+        finally:
+            self.routed.route_cache = saved
+
+
+def every_route(model: nn.Module) -> Optional[nn.Module]:
+    """A module whose forward runs the routed network inside ``model`` (CLIP-RPN: a module
+    with ``router``, ``num_branches`` and ``route_cache``) on its router and every route;
+    ``None`` when ``model`` has no routed network. Count it with :func:`count_macs` or
+    :func:`thop_profile` for the "all routes" convention."""
+    for module in model.modules():
+        if all(hasattr(module, name) for name in ('router', 'num_branches', 'route_cache')):
+            return _EveryRoute(module)
+    return None
 
 
 @torch.no_grad()

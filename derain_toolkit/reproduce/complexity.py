@@ -17,7 +17,8 @@ at the spec's ``shape`` (default 1x3x256x256, Table 4's):
   convention; MPRNet's shared PReLU artefact included);
 * ``MACs total (G)``: ``MACs (G)`` plus the attention matrix products;
 * ``Time (s)``: mean seconds of one inference on this machine (after a warm-up), over
-  ``repeats`` (spec option, default 1); the machine is recorded in the results.
+  ``repeats`` (spec option, default 1; rows labelled in the spec's ``untimed`` are not
+  timed); the machine is recorded in the results.
 
 ``tools/complexity.py`` prints the same counts for any configs.
 
@@ -122,7 +123,8 @@ def measure_complexity(spec: TableSpec, row: Row, run: Run, budget: Budget) -> d
     shape = tuple(spec.options.get('shape', (1, 3, 256, 256)))
     cfg = load_config(run.config)
     cfg.merge_from_dict(row.cfg_options)
-    values = complexity_of(cfg, shape, int(spec.options.get('repeats', 1)))
+    repeats = 0 if row.label in spec.options.get('untimed', ()) else int(spec.options.get('repeats', 1))
+    values = complexity_of(cfg, shape, repeats)
     unknown = set(spec.metrics) - set(COMPLEXITY_METRICS)
     if unknown:
         raise KeyError(f'{spec.path}: complexity specs measure {list(COMPLEXITY_METRICS)}; unknown metrics '

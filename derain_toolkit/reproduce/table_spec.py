@@ -42,8 +42,8 @@ How a row is trained is the spec's ``protocol``:
 ``'complexity'`` (no training: parameters, MACs and time of the row's model config,
 :mod:`derain_toolkit.reproduce.complexity`) or ``'perception'`` (no training: the share
 of a dataset's images CLIP routes to each prompt; a row's ``config`` is a dataset
-config, :mod:`derain_toolkit.reproduce.perception`). Kind-specific keys: ``shape``
-(complexity input), ``router``/``split`` (perception).
+config, :mod:`derain_toolkit.reproduce.perception`). Kind-specific keys: ``shape``,
+``repeats``, ``untimed`` (complexity), ``router``, ``split`` (perception).
 
 ``input_row``: the rainy input scored as a row (``PSNR_input`` ... of the test runs, for
 ``'train'`` specs, which always ask their PSNR/SSIM metrics to score the input too):
@@ -292,7 +292,7 @@ def load_table_spec(table: str, repo_root: Optional[str] = None) -> TableSpec:
     if curves is not None and curves.get('dataset') not in spec['datasets']:
         raise ValueError(f'Table spec {path}: validation_curves.dataset must be one of the columns '
                          f'{spec["datasets"]}, got {curves.get("dataset")!r}')
-    options = {key: cfg[key] for key in ('shape', 'router', 'split', 'real_images') if key in cfg}
+    options = {key: cfg[key] for key in ('shape', 'repeats', 'untimed', 'router', 'split') if key in cfg}
     return TableSpec(name=name, path=path, paper=str(cfg.paper), table=str(cfg.table),
                      caption=str(cfg.get('caption', '')), datasets=tuple(spec['datasets']),
                      metrics=tuple(cfg.metrics), average=spec['average'], rows=rows, plot=plot,

@@ -161,9 +161,10 @@ def walk_parts(node: Any, visit: Callable[[dict], None]) -> None:
             walk_parts(value, visit)
 
 
-def synthetic_loader(name: str, budget: Budget, seed: int, train: bool) -> dict:
+def synthetic_loader(name: str, budget: Budget, seed: int, train: bool, size: Optional[int] = None) -> dict:
     """A dataloader config of ``SyntheticRainDataset`` standing in for the dataset ``name``
-    (its rain patterns from :data:`SYNTHETIC_PATTERNS`), sized by ``budget``."""
+    (its rain patterns from :data:`SYNTHETIC_PATTERNS`), sized by ``budget`` (images of
+    ``size`` pixels square, default the budget's ``patch_size``)."""
     pipeline = [dict(type='PairedRandomFlip', horizontal_prob=0.5, vertical_prob=0.5)] if train else []
     pipeline.append(dict(type='PairedToTensor'))
     sampler = dict(type='InfiniteSampler', shuffle=True) if train else dict(type='DefaultSampler', shuffle=False)
@@ -175,7 +176,7 @@ def synthetic_loader(name: str, budget: Budget, seed: int, train: bool) -> dict:
         collate_fn=dict(type='pseudo_collate'),
         dataset=dict(type='SyntheticRainDataset', name=name, seed=seed,
                      num_samples=budget.num_train if train else budget.num_test,
-                     image_size=budget.patch_size,
+                     image_size=size or budget.patch_size,
                      patterns=SYNTHETIC_PATTERNS.get(name, _ALL_PATTERNS), pipeline=pipeline))
 
 
@@ -202,7 +203,7 @@ def _validate(cfg: Config, budget: Budget, train_set: str, points: int) -> None:
 
 
 def apply_budget(cfg: Config, budget: Budget, test_sets: list[str], train_set: str,
-                 validation_points: int = 0) -> Config:
+                 validation_points: int = 0, test_size: Optional[int] = None) -> Config:
     """Apply ``budget`` to a row's config, in place; return it.
 
     Args:
@@ -214,6 +215,7 @@ def apply_budget(cfg: Config, budget: Budget, test_sets: list[str], train_set: s
             :data:`SYNTHETIC_PATTERNS`: a Rain100H row trains on heavy rain).
         validation_points: Validations during a budget's iterations (0: none); the
             ``paper`` budget keeps the config's own validation schedule.
+        test_size: Side of the synthetic test images (default the budget's ``patch_size``).
     """
     if budget.shrink_model:
         walk_parts(cfg.model, shrink_part)
@@ -238,7 +240,8 @@ def apply_budget(cfg: Config, budget: Budget, test_sets: list[str], train_set: s
             hooks.logger.interval = max(1, budget.max_iters // 2)
     if budget.synthetic:
         cfg.train_dataloader = synthetic_loader(train_set, budget, seed=0, train=True)
-        cfg.test_dataloader = {name: synthetic_loader(name, budget, seed=synthetic_test_seed(name), train=False)
+        cfg.test_dataloader = {name: synthetic_loader(name, budget, seed=synthetic_test_seed(name), train=False,
+                                                      size=test_size)
                                for name in test_sets}
         cfg.test_cfg = dict(type='MultiDatasetTestLoop')
         cfg.test_evaluator = _test_evaluator(cfg)

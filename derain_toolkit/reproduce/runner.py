@@ -45,7 +45,7 @@ RESULTS_FILE = 'results.json'
 ERROR_FILE = 'error.txt'
 VALIDATION_FILE = 'validation.json'
 #: Test metrics asked to score the rainy input as well (their ``score_input`` option).
-INPUT_SCORED_METRICS = ('PSNRMetric', 'SSIMMetric')
+INPUT_SCORED_METRICS = ('PSNRMetric', 'SSIMMetric', 'NIQEMetric', 'BRISQUEMetric')
 
 
 @dataclass
@@ -71,7 +71,7 @@ def run_dir(work_dir: str, row: Row, run: Run) -> str:
 
 
 def score_inputs(cfg: Config) -> Config:
-    """Ask every PSNR/SSIM test metric of ``cfg`` to score the rainy input too (``<metric>_input``)."""
+    """Ask every test metric of :data:`INPUT_SCORED_METRICS` to score the rainy input too (``<metric>_input``)."""
     evaluator = cfg.get('test_evaluator')
     metrics = evaluator.get('metrics', evaluator) if isinstance(evaluator, dict) else evaluator
     for metric in metrics if isinstance(metrics, (list, tuple)) else [metrics]:
@@ -83,13 +83,15 @@ def score_inputs(cfg: Config) -> Config:
 def build_run_config(spec: TableSpec, row: Row, run: Run, budget: Budget, work_dir: str,
                      log_level: str = 'WARNING') -> Config:
     """The full config of ``run``: its file, the column's datasets (``per_column`` rows given
-    one config), the row's ``cfg_options``, the budget, then input scoring."""
+    one config), the spec's then the row's ``cfg_options``, the budget, then input scoring."""
     cfg = load_config(run.config)
     if run.data_config:
         swap_datasets(cfg, run.data_config)
+    cfg.merge_from_dict(spec.cfg_options)
     cfg.merge_from_dict(row.cfg_options)
     points = spec.validation_curves.get('points', 5) if spec.validation_curves else 0
-    apply_budget(cfg, budget, list(run.datasets), run.train_set, validation_points=points)
+    apply_budget(cfg, budget, list(run.datasets), run.train_set, validation_points=points,
+                 test_size=spec.options.get('synthetic_test_size'))
     score_inputs(cfg)
     cfg.work_dir = run_dir(work_dir, row, run)
     cfg.experiment_name = f'{spec.name}-{budget.name}-{row.slug}-{run.name}-{time.strftime("%Y%m%d_%H%M%S")}'

@@ -52,6 +52,11 @@ every run validates during training (``points`` times under small budgets) and t
 report draws the recorded curves of the runs of ``dataset`` as ``curves.png``
 (CLIP-RPN Fig. 6 from Table 11's runs).
 
+``cfg_options`` (spec level): overrides merged into every run's config before the row's
+(DDSA Table 2 tests every row on a folder of real photos with NIQE and BRISQUE);
+``synthetic_test_size``: side of the synthetic test images of small budgets (NIQE
+needs 96x96 blocks).
+
 Optional row keys: ``x`` (the swept value of a ``sweep`` plot), ``cfg_options``
 (overrides merged into the row's config) and ``train_set`` (the name of its training
 data, which picks the synthetic rain of small budgets). Relative config paths are
@@ -146,6 +151,7 @@ class TableSpec:
     validation_curves: Optional[dict] = None
     uncompared: tuple[str, ...] = ()
     options: dict = field(default_factory=dict)
+    cfg_options: dict = field(default_factory=dict)
 
     @property
     def column_datasets(self) -> tuple[str, ...]:
@@ -292,7 +298,8 @@ def load_table_spec(table: str, repo_root: Optional[str] = None) -> TableSpec:
     if curves is not None and curves.get('dataset') not in spec['datasets']:
         raise ValueError(f'Table spec {path}: validation_curves.dataset must be one of the columns '
                          f'{spec["datasets"]}, got {curves.get("dataset")!r}')
-    options = {key: cfg[key] for key in ('shape', 'repeats', 'untimed', 'router', 'split') if key in cfg}
+    options = {key: cfg[key] for key in ('shape', 'repeats', 'untimed', 'router', 'split', 'synthetic_test_size')
+               if key in cfg}
     return TableSpec(name=name, path=path, paper=str(cfg.paper), table=str(cfg.table),
                      caption=str(cfg.get('caption', '')), datasets=tuple(spec['datasets']),
                      metrics=tuple(cfg.metrics), average=spec['average'], rows=rows, plot=plot,
@@ -301,7 +308,8 @@ def load_table_spec(table: str, repo_root: Optional[str] = None) -> TableSpec:
                      decimals=dict(cfg.get('decimals') or {}), note=str(cfg.get('note', '')),
                      protocol=spec['protocol'], kind=kind, input_row=input_row,
                      validation_curves=None if curves is None else dict(curves),
-                     uncompared=tuple(cfg.get('uncompared') or ()), options=options)
+                     uncompared=tuple(cfg.get('uncompared') or ()), options=options,
+                     cfg_options=dict(cfg.get('cfg_options') or {}))
 
 
 def swap_datasets(cfg: Config, data_config: str) -> Config:

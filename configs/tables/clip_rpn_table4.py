@@ -2,12 +2,15 @@
 # training (derain_toolkit/reproduce/complexity.py) for the models of the table this
 # toolkit has, then the toolkit's other models under the same conventions (not in the
 # paper). Where ours differs from the paper's figure:
-# - Param (M) counts every parameter (the official totals: Restormer 26,126,644);
+# - Param (M) counts every parameter (the official totals: Restormer 26,126,644), the
+#   frozen CLIP of CLIP-RPN and DA-CLIP included (Trainable (M) leaves it out);
 #   Table 4 prints thop 0.1.1's count, which skips custom LayerNorm affine parameters,
 #   bare nn.Parameters (attention temperatures) and modules never called: compare it
 #   with Param thop (M).
-# - MACs (G) counts the route the toolkit runs; CLIP-RPN's 293.53 G is two U-Net + MGCA
-#   passes: its implementation runs every route (MACs all routes / MACs thop).
+# - MACs (G) counts the route the toolkit runs, CLIP's image tower included (4.4 G);
+#   CLIP-RPN's 293.53 G is two U-Net + MGCA passes and no CLIP: its implementation runs
+#   every route and its profiled forward holds no CLIP (MACs thop: every route, no
+#   router; MACs all routes: every route and the router).
 # - MACs thop (G) reproduces thop's counting; for MPRNet it includes thop's shared-PReLU
 #   artefact (548.65 G against 140.98 G of convolutions and linear layers).
 # - Time: Table 4's is the total test time on the Mixed set on an RTX 4090; ours is one
@@ -21,11 +24,11 @@ shape = (1, 3, 256, 256)
 repeats = 1
 untimed = ['IR-SDE (not in the paper)', 'IR-SDE with DA-CLIP (not in the paper)']
 datasets = ['256x256']
-metrics = ['Param (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)', 'MACs thop (G)', 'MACs total (G)',
+metrics = ['Param (M)', 'Trainable (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)', 'MACs thop (G)', 'MACs total (G)',
            'Time (s)']
 uncompared = ['Time (s)']
 average = False
-decimals = {'Param (M)': 2, 'Param thop (M)': 2, 'Time (s)': 2}
+decimals = {'Param (M)': 2, 'Trainable (M)': 2, 'Param thop (M)': 2, 'Time (s)': 2}
 plot = dict(kind='bars')
 note = ('Time (s): ours is one 1x3x256x256 inference on this machine; the paper\'s is the total test time on '
         'the Mixed set on an RTX 4090 (not compared). MACs total (G) adds the attention matrix products, which '
@@ -33,9 +36,9 @@ note = ('Time (s): ours is one 1x3x256x256 inference on this machine; the paper\
 
 
 def _paper(params, macs, seconds):
-    # one published number per column: Table 4's params beside both parameter counts, its MACs beside
-    # the three conventions that can reproduce it, none for the attention total
-    return [params, params, macs, macs, macs, None, seconds]
+    # one published number per column: Table 4's params beside the three parameter counts, its MACs
+    # beside the three conventions that can reproduce it, none for the attention total
+    return [params, params, params, macs, macs, macs, None, seconds]
 
 
 # (label, config, Table 4's Param (M), MACs (G), Time (s) or None)

@@ -5,16 +5,18 @@ are the point), its pretrained CLIP replaced by random weights of the same shape
 counts do not depend on the values, and no weights can be downloaded), and measured
 at the spec's ``shape`` (default 1x3x256x256, Table 4's):
 
-* ``Param (M)``: every parameter (equal to the official codes' totals);
+* ``Param (M)``: every parameter (equal to the official codes' totals), frozen CLIP
+  included; ``Trainable (M)`` without the frozen parts;
 * ``Param thop (M)``: what ``thop.profile`` reports (skips custom LayerNorm affine
   parameters, bare ``nn.Parameter``s, modules never called), over every route of a
-  routed model: Table 4's convention;
+  routed model without its router (CLIP): Table 4's convention;
 * ``MACs (G)``: convolutions + linear layers of one inference, on the route the model
   takes (as the toolkit runs it);
 * ``MACs all routes (G)``: the same with every route of a routed model run (router once
   plus each route), as CLIP-RPN's implementation evidently counts;
-* ``MACs thop (G)``: ``thop.profile``, over every route of a routed model (Table 4's
-  convention; MPRNet's shared PReLU artefact included);
+* ``MACs thop (G)``: ``thop.profile``, over every route of a routed model without its
+  router (Table 4's convention: CLIP-RPN's 293.53 G holds no CLIP; MPRNet's shared
+  PReLU artefact included);
 * ``MACs total (G)``: ``MACs (G)`` plus the attention matrix products;
 * ``Time (s)``: mean seconds of one inference on this machine (after a warm-up), over
   ``repeats`` (spec option, default 1; rows labelled in the spec's ``untimed`` are not
@@ -23,7 +25,8 @@ at the spec's ``shape`` (default 1x3x256x256, Table 4's):
 ``tools/complexity.py`` prints the same counts for any configs.
 
 Counting uses the meta device (no compute) where the model allows it, else a random
-CPU tensor (CLIP routing takes an ``argmax`` of real values).
+CPU tensor (CLIP routing takes an ``argmax`` of real values). Diffusion samplers are
+counted on 1 and 2 reverse steps and extrapolated (exact: each step is the same call).
 """
 import copy
 import platform
@@ -45,7 +48,7 @@ from derain_toolkit.utils.complexity import (
 )
 
 #: The column names of a complexity spec, in Table 4's order then ours.
-COMPLEXITY_METRICS = ('Param (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)', 'MACs thop (G)',
+COMPLEXITY_METRICS = ('Param (M)', 'Trainable (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)', 'MACs thop (G)',
                       'MACs total (G)', 'Time (s)')
 _DATA_DEPENDENT = (NotImplementedError, RuntimeError, TypeError, ValueError)
 
@@ -79,38 +82,60 @@ def machine() -> str:
     return f'cpu ({platform.processor() or platform.machine()}, {threads} thread{"s" * (threads > 1)})'
 
 
-def complexity_of(cfg: Config, shape: tuple[int, ...] = (1, 3, 256, 256), repeats: int = 1) -> dict:
-    """Every count of the model of ``cfg`` (see the module docstring), plus ``Trainable (M)``,
-    ``Frozen (M)`` and ``on`` (``'meta'`` or ``'cpu'``: where the MACs were counted).
-
-    The config is changed in place: pretrained CLIP parts get random weights.
-    """
-    walk_parts(cfg.model, random_clip_weights)
-    model = build_model(cfg).eval()
+def _macs(model: nn.Module, shape: tuple[int, ...]) -> dict:
+    """MAC counts of ``model`` (one inference, the route it takes; every route; thop's): see the module docstring."""
     x = torch.rand(shape, generator=torch.Generator().manual_seed(0))
     try:
         macs, counted_on = count_macs(copy.deepcopy(model).to('meta'), torch.empty(shape, device='meta'),
                                       mode='tensor'), 'meta'
     except _DATA_DEPENDENT:  # data-dependent code (routing, sampling)
         macs, counted_on = count_macs(model.cpu(), x, mode='tensor'), 'cpu'
-    routes = every_route(model.cpu())
-    if routes is None:
+    if every_route(model) is None:
         all_routes = macs
         thop_macs, thop_params = _meta_then_cpu(model, shape, lambda m, t: thop_profile(m, (t,)))
     else:
-        all_routes = count_macs(routes, x)
-        thop_macs, thop_params = thop_profile(routes, (x,))
+        all_routes = count_macs(every_route(model.cpu()), x)
+        thop_macs, thop_params = thop_profile(every_route(model.cpu(), with_router=False), (x,))
+    return {'Param thop (M)': thop_params / 1e6, 'MACs (G)': _conv_linear(macs) / 1e9,
+            'MACs all routes (G)': _conv_linear(all_routes) / 1e9, 'MACs thop (G)': thop_macs / 1e9,
+            'MACs total (G)': macs['total'] / 1e9, 'on': counted_on}
+
+
+def _sampling_macs(cfg: Config, steps: int, shape: tuple[int, ...]) -> dict:
+    """:func:`_macs` of a model sampling ``steps`` reverse steps, from counts of 1 and 2 steps.
+
+    Every reverse step calls the same network on the same shape, so the count is
+    ``c(1) + (steps - 1) * (c(2) - c(1))``: exact, and 2 steps instead of ``steps`` of compute
+    (the sampler cannot run on the meta device: it draws noise from a seeded generator).
+    """
+    counts = []
+    for sample_steps in (1, 2):
+        cfg.model.generator.sample_steps = sample_steps
+        counts.append(_macs(build_model(cfg).eval(), shape))
+    cfg.model.generator.sample_steps = steps
+    one, two = counts
+    extrapolated = {key: one[key] + (steps - 1) * (two[key] - one[key]) for key in one if key.startswith('MACs')}
+    return {**one, **extrapolated}
+
+
+def complexity_of(cfg: Config, shape: tuple[int, ...] = (1, 3, 256, 256), repeats: int = 1) -> dict:
+    """Every count of the model of ``cfg`` (see the module docstring), plus ``Trainable (M)``,
+    ``Frozen (M)`` and ``on`` (``'meta'`` or ``'cpu'``: where the MACs were counted).
+
+    The config is changed in place: pretrained CLIP parts get random weights. Diffusion
+    models (a ``generator`` with ``sample_steps``) are counted by :func:`_sampling_macs`.
+    """
+    walk_parts(cfg.model, random_clip_weights)
+    steps = (cfg.model.get('generator') or {}).get('sample_steps')
+    macs = _sampling_macs(cfg, steps, shape) if steps else None
+    model = build_model(cfg).eval()
+    macs = macs or _macs(model, shape)
     total, trainable = count_parameters(model), count_parameters(model, trainable_only=True)
     return {
         'Param (M)': total / 1e6,
         'Trainable (M)': trainable / 1e6,
         'Frozen (M)': (total - trainable) / 1e6,
-        'Param thop (M)': thop_params / 1e6,
-        'MACs (G)': _conv_linear(macs) / 1e9,
-        'MACs all routes (G)': _conv_linear(all_routes) / 1e9,
-        'MACs thop (G)': thop_macs / 1e9,
-        'MACs total (G)': macs['total'] / 1e9,
-        'on': counted_on,
+        **macs,
         'Time (s)': inference_seconds(model, shape, 'cuda' if torch.cuda.is_available() else 'cpu', repeats),
     }
 
@@ -129,6 +154,7 @@ def measure_complexity(spec: TableSpec, row: Row, run: Run, budget: Budget) -> d
     if unknown:
         raise KeyError(f'{spec.path}: complexity specs measure {list(COMPLEXITY_METRICS)}; unknown metrics '
                        f'{sorted(unknown)} in its metrics list')
-    results = {f'{dataset}/{metric}': values[metric] for dataset in run.datasets for metric in spec.metrics}
+    results = {f'{dataset}/{metric}': values[metric] for dataset in run.datasets for metric in spec.metrics
+               if values[metric] is not None}  # an untimed row's time is left missing
     results['machine'] = f'{machine()}, input {"x".join(map(str, shape))}'
     return results

@@ -161,19 +161,21 @@ def thop_profile(model: nn.Module, inputs: tuple) -> tuple[float, float]:
 
 
 class _EveryRoute(nn.Module):
-    """Runs a routed network's router once, then the network once per route.
+    """Runs a routed network's router once (``with_router``), then the network once per route.
 
     Each route is forced through the network's route cache (a ``{key: route}`` map it
-    consults before routing live), so the router runs only once.
+    consults before routing live), so the router runs at most once.
     """
 
-    def __init__(self, routed: nn.Module) -> None:
+    def __init__(self, routed: nn.Module, with_router: bool) -> None:
         super().__init__()
         self.routed = routed
+        self.with_router = with_router
 
     def forward(self, x: torch.Tensor) -> None:
         saved = self.routed.route_cache
-        self.routed.router(x)
+        if self.with_router:
+            self.routed.router(x)
         try:
             for route in range(self.routed.num_branches):
                 self.routed.route_cache = {'complexity': route}
@@ -182,14 +184,14 @@ class _EveryRoute(nn.Module):
             self.routed.route_cache = saved
 
 
-def every_route(model: nn.Module) -> Optional[nn.Module]:
+def every_route(model: nn.Module, with_router: bool = True) -> Optional[nn.Module]:
     """A module whose forward runs the routed network inside ``model`` (CLIP-RPN: a module
-    with ``router``, ``num_branches`` and ``route_cache``) on its router and every route;
-    ``None`` when ``model`` has no routed network. Count it with :func:`count_macs` or
-    :func:`thop_profile` for the "all routes" convention."""
+    with ``router``, ``num_branches`` and ``route_cache``) on every route, after its router
+    (``with_router``); ``None`` when ``model`` has no routed network. Count it with
+    :func:`count_macs` or :func:`thop_profile` for the "all routes" convention."""
     for module in model.modules():
         if all(hasattr(module, name) for name in ('router', 'num_branches', 'route_cache')):
-            return _EveryRoute(module)
+            return _EveryRoute(module, with_router)
     return None
 
 

@@ -28,7 +28,7 @@ metrics = ['Param (M)', 'Trainable (M)', 'Param thop (M)', 'MACs (G)', 'MACs all
            'Time (s)']
 uncompared = ['Time (s)']
 average = False
-decimals = {'Param (M)': 2, 'Trainable (M)': 2, 'Param thop (M)': 2, 'Time (s)': 2}
+decimals = {m: 2 for m in metrics}
 plot = dict(kind='bars')
 note = ('Time (s): ours is one 1x3x256x256 inference on this machine; the paper\'s is the total test time on '
         'the Mixed set on an RTX 4090 (not compared). MACs total (G) adds the attention matrix products, which '

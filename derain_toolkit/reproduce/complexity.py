@@ -147,7 +147,7 @@ def measure_complexity(spec: TableSpec, row: Row, run: Run, budget: Budget) -> d
     """
     shape = tuple(spec.options.get('shape', (1, 3, 256, 256)))
     cfg = load_config(run.config)
-    cfg.merge_from_dict(row.cfg_options)
+    cfg.merge_from_dict(copy.deepcopy(row.cfg_options))  # a copy: merging pops '_delete_' from the dict
     repeats = 0 if row.label in spec.options.get('untimed', ()) else int(spec.options.get('repeats', 1))
     values = complexity_of(cfg, shape, repeats)
     unknown = set(spec.metrics) - set(COMPLEXITY_METRICS)

@@ -19,6 +19,7 @@ measured by :mod:`derain_toolkit.reproduce.complexity` and
 :mod:`derain_toolkit.reproduce.perception`, resumable the same way.
 """
 import contextlib
+import copy
 import json
 import logging
 import os
@@ -87,8 +88,8 @@ def build_run_config(spec: TableSpec, row: Row, run: Run, budget: Budget, work_d
     cfg = load_config(run.config)
     if run.data_config:
         swap_datasets(cfg, run.data_config)
-    cfg.merge_from_dict(spec.cfg_options)
-    cfg.merge_from_dict(row.cfg_options)
+    for options in (spec.cfg_options, row.cfg_options):
+        cfg.merge_from_dict(copy.deepcopy(options))  # a copy: merging pops '_delete_' from the dict
     points = spec.validation_curves.get('points', 5) if spec.validation_curves else 0
     apply_budget(cfg, budget, list(run.datasets), run.train_set, validation_points=points,
                  test_size=spec.options.get('synthetic_test_size'))

@@ -133,3 +133,18 @@ def test_a_per_column_row_with_one_config_needs_column_data_for_every_column(tmp
     """)
     with pytest.raises(KeyError, match=r"column_data.*\['A', 'B'\]"):
         load_table_spec(path)
+
+
+def test_spec_level_overrides_reach_every_row_of_ddsa_table2():
+    # The spec's test set replaces each row's Rain13K test sets, for the second row too
+    # (merging pops '_delete_' from the options: each run must merge its own copy).
+    from derain_toolkit.reproduce import get_budget
+    from derain_toolkit.reproduce.runner import build_run_config
+    spec = load_table_spec('ddsa_table2', repo_root=ROOT)
+    for row in spec.rows:
+        cfg = build_run_config(spec, row, row.runs[0], get_budget('paper'), 'w')
+        assert cfg.test_dataloader.dataset.to_dict() == dict(
+            type='PairedRainDataset', data_root='data/RealRain', layout='input_target', rain_dir='.', gt_dir='.',
+            name='Real', pipeline=[dict(type='PairedToTensor')])
+        assert [m.type for m in cfg.test_evaluator] == ['NIQEMetric', 'BRISQUEMetric']
+        assert all(m.score_input for m in cfg.test_evaluator) and cfg.test_cfg.type == 'TestLoop'

@@ -18,14 +18,15 @@
 #   The diffusion rows (100 reverse steps at 256x256) are not timed (minutes on a CPU).
 paper = 'CLIP-RPN'
 table = 'Table 4'
-caption = 'Comparison of parameter count, computational complexity, and inference time across different models.'
+caption = ('Comparison of parameter count, computational complexity, and inference time across '
+           'different models.')
 kind = 'complexity'
 shape = (1, 3, 256, 256)
 repeats = 1
 untimed = ['IR-SDE (not in the paper)', 'IR-SDE with DA-CLIP (not in the paper)']
 datasets = ['256x256']
-metrics = ['Param (M)', 'Trainable (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)', 'MACs thop (G)', 'MACs total (G)',
-           'Time (s)']
+metrics = ['Param (M)', 'Trainable (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)', 'MACs thop (G)',
+           'MACs total (G)', 'Time (s)']
 uncompared = ['Time (s)']
 average = False
 decimals = {m: 2 for m in metrics}

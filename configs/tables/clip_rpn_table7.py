@@ -6,7 +6,8 @@
 # synthetic rain (not comparable); --budget paper: ViT-B/32 on the datasets.
 paper = 'CLIP-RPN'
 table = 'Table 7'
-caption = 'Analysis of rain intensity distribution across different datasets using CLIP-based prompt evaluation (Prompt 1 from Table 5).'
+caption = ('Analysis of rain intensity distribution across different datasets using CLIP-based prompt '
+           'evaluation (Prompt 1 from Table 5).')
 kind = 'perception'
 router = dict(type='CLIPRouter', model_name='ViT-B-32', pretrained='openai', prompts='table7')
 split = 'train'

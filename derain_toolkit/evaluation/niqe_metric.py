@@ -9,10 +9,10 @@ use a normalised 7x7 Gaussian window (sigma 7/6) with replicated edges; the seco
 is ``imresize(.., 0.5)`` (bicubic, antialiased, symmetric edges); the generalised
 Gaussian shapes are searched on the grid 0.2:0.001:10.
 
-The gray image is cropped to whole blocks; at two scales (the image, then ``imresize(.., 0.5)`` with 48x48 blocks) the MSCN
-coefficients of each block give 18 features (an asymmetric generalised Gaussian fit of
-the coefficients: shape and mean scale; of the four neighbour products: shape, mean,
-left and right scales); the 36-d features of all blocks are fitted by a Gaussian
+The gray image is cropped to whole blocks; at two scales (the image, then
+``imresize(.., 0.5)`` with 48x48 blocks) the MSCN coefficients of each block give 18
+features (an asymmetric generalised Gaussian fit of the coefficients: shape and mean
+scale; of the four neighbour products: shape, mean, left and right scales); the 36-d features of all blocks are fitted by a Gaussian
 (``nanmean`` per feature, ``nancov`` over the blocks without NaN) and the score is the
 distance to the pristine model::
 

@@ -48,8 +48,8 @@ from derain_toolkit.utils.complexity import (
 )
 
 #: The column names of a complexity spec, in Table 4's order then ours.
-COMPLEXITY_METRICS = ('Param (M)', 'Trainable (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)', 'MACs thop (G)',
-                      'MACs total (G)', 'Time (s)')
+COMPLEXITY_METRICS = ('Param (M)', 'Trainable (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)',
+                      'MACs thop (G)', 'MACs total (G)', 'Time (s)')
 _DATA_DEPENDENT = (NotImplementedError, RuntimeError, TypeError, ValueError)
 
 

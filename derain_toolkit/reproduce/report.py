@@ -149,7 +149,7 @@ def _run_config(run) -> str:
 
 
 def write_csv(path: str, spec: TableSpec, budget: Budget, outcomes: list[RunOutcome]) -> None:
-    """``table.csv``: per column ``ours``, ``paper`` and ``diff`` fields; empty where missing (row 0: the rainy input)."""
+    """``table.csv``: per column ``ours``, ``paper`` and ``diff``, empty where missing (row 0: the rainy input)."""
     ours = measured_cells(spec, outcomes)
     x = {row.index: row.x for row in spec.rows}
     header = ['budget', 'row', 'label', 'x']

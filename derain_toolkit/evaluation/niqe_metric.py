@@ -12,9 +12,9 @@ Gaussian shapes are searched on the grid 0.2:0.001:10.
 The gray image is cropped to whole blocks; at two scales (the image, then
 ``imresize(.., 0.5)`` with 48x48 blocks) the MSCN coefficients of each block give 18
 features (an asymmetric generalised Gaussian fit of the coefficients: shape and mean
-scale; of the four neighbour products: shape, mean, left and right scales); the 36-d features of all blocks are fitted by a Gaussian
-(``nanmean`` per feature, ``nancov`` over the blocks without NaN) and the score is the
-distance to the pristine model::
+scale; of the four neighbour products: shape, mean, left and right scales); the 36-d
+features of all blocks are fitted by a Gaussian (``nanmean`` per feature, ``nancov``
+over the blocks without NaN) and the score is the distance to the pristine model::
 
     sqrt((mu_p - mu)^T pinv((cov_p + cov) / 2) (mu_p - mu))
 

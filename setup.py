@@ -21,6 +21,9 @@ setup(
         'tqdm>=4.60',
         'matplotlib>=3.7',
         'setuptools<81',
+        'thop==0.1.1.post2209072238',  # CLIP-RPN Table 4's counting convention (thop 0.1.1)
+        'iqa-torch==1.2.1',  # ships NIQE's pristine model (MATLAB release's modelparameters.mat)
+        'brisque==0.2.0',  # ships BRISQUE's fitted regressor and feature ranges
     ],
     extras_require={'test': ['pytest>=7']},
 )

@@ -2,7 +2,10 @@
 
 CLIP-RPN Tables 1, 2, 7, 8 and 9: dataset rows x prompt columns, in percent of the
 dataset's images (each row sums to 100). Images are routed whole (no crop, no flip) by
-the router of CLIP-RPN (Eq. 2). The table is printed and saved as CSV; ``--save-routes``
+the router of CLIP-RPN (Eq. 2), with :mod:`derain_toolkit.reproduce.perception`; the
+paper's tables themselves, ours beside its numbers, are
+``python tools/reproduce.py clip_rpn_table1`` (2, 7, 8, 9). The table is printed and
+saved as CSV; ``--save-routes``
 also writes every image's route, keyed by its sample key, for training with
 ``model.backbone.route_cache`` (use the training config's dataset so the keys match).
 
@@ -21,23 +24,26 @@ names a model config whose ``model.backbone.router`` is used (``--pretrained`` a
 ``dataset.num_samples``).
 """
 import argparse
-import copy
 import csv
 import json
 import os
 import os.path as osp
-from typing import Any, Optional
+from typing import Optional
 
 import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
 import torch
 from mmengine.config import Config, DictAction
-from tqdm import tqdm
 
 from derain_toolkit import load_config
 from derain_toolkit.models.routers.prompts import PROMPT_SETS
 from derain_toolkit.registry import DATASETS, ROUTERS
-
-_WHOLE_IMAGE = [dict(type='PairedToTensor')]
+from derain_toolkit.reproduce.perception import (
+    dataset_name,
+    route_dataset,
+    route_shares,
+    router_config,
+    whole_images,
+)
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -58,37 +64,11 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _whole_images(dataset_cfg: Any) -> Any:
-    """``dataset_cfg`` with every ``pipeline`` (nested datasets too) replaced by tensor conversion only."""
-    if isinstance(dataset_cfg, dict):
-        return {key: (copy.deepcopy(_WHOLE_IMAGE) if key == 'pipeline' else _whole_images(value))
-                for key, value in dataset_cfg.items()}
-    if isinstance(dataset_cfg, (list, tuple)):
-        return [_whole_images(value) for value in dataset_cfg]
-    return dataset_cfg
-
-
 def build_router(args: argparse.Namespace) -> torch.nn.Module:
     """The CLIP router of ``--router`` (or the paper's) with ``--prompts``/``--pretrained`` applied."""
-    if args.router:
-        router_cfg = copy.deepcopy(load_config(args.router).model.backbone.router.to_dict())
-    else:
-        router_cfg = dict(type='CLIPRouter', model_name='ViT-B-32', pretrained='openai')
-    prompts = args.prompts
-    router_cfg['prompts'] = json.loads(prompts) if prompts.lstrip().startswith('[') else prompts
-    if args.pretrained:
-        router_cfg['pretrained'] = args.pretrained
-    return ROUTERS.build(router_cfg)
-
-
-def route_dataset(router: torch.nn.Module, dataset: Any, device: torch.device, desc: str) -> dict[str, int]:
-    """Route of every image of ``dataset``, keyed by its sample key."""
-    routes = {}
-    for index in tqdm(range(len(dataset)), desc=desc, unit='img'):
-        item = dataset[index]
-        route = router(item['inputs'].unsqueeze(0).to(device))
-        routes[str(item['data_samples'].get('key', index))] = int(route.item())
-    return routes
+    router = load_config(args.router).model.backbone.router.to_dict() if args.router else None
+    prompts = json.loads(args.prompts) if args.prompts.lstrip().startswith('[') else args.prompts
+    return ROUTERS.build(router_config(router, prompts, args.pretrained))
 
 
 def format_table(rows: dict[str, list[float]], prompts: list[str]) -> str:
@@ -115,14 +95,10 @@ def main(argv: Optional[list[str]] = None) -> dict[str, list[float]]:
         loader = cfg.get(f'{args.split}_dataloader')
         if not loader:
             raise KeyError(f'{path} has no {args.split}_dataloader; pick another --split')
-        dataset_cfg = _whole_images(loader['dataset'].to_dict())
-        dataset = DATASETS.build(dataset_cfg)
-        name = dataset_cfg.get('name') or osp.splitext(osp.basename(path))[0]
-        if dataset_cfg.get('type') == 'MixedRainDataset':
-            name = 'Mixed'
-        routes = route_dataset(router, dataset, device, name)
-        counts = torch.bincount(torch.tensor(list(routes.values()), dtype=torch.long), minlength=len(prompts))
-        rows[name] = (100.0 * counts.double() / max(1, len(routes))).tolist()
+        dataset_cfg = whole_images(loader['dataset'].to_dict())
+        name = dataset_name(dataset_cfg, path)
+        routes = route_dataset(router, DATASETS.build(dataset_cfg), device, name)
+        rows[name] = route_shares(routes, len(prompts))
         all_routes.update(routes)
     print(format_table(rows, prompts))
     prompt_name = args.prompts if args.prompts in PROMPT_SETS else 'custom'

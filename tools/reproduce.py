@@ -8,9 +8,13 @@ Usage::
 ``TABLE`` is a spec file or a name under ``configs/tables/`` (``clip_rpn_table10``).
 Rows whose ``results.json`` exists are skipped, so a killed run resumes where it stopped.
 ``table.md``, ``table.csv`` and ``table.png`` are written to the work dir (default
-``work_dirs/reproduce/<table>/<budget>``). Budgets are in
+``work_dirs/reproduce/<table>/<budget>``), and ``curves.png`` for specs that record
+validation curves (``clip_rpn_table11``: CLIP-RPN Fig. 6). Budgets are in
 ``derain_toolkit/reproduce/budgets.py``; ``smoke`` runs a table on a CPU in minutes
 (synthetic data, tiny models: it checks the pipeline, its numbers are not the paper's).
+Specs that train nothing: ``clip_rpn_table4`` (parameters, MACs and time of the configs
+as written, whatever the budget) and the perception tables ``clip_rpn_table1``, 2, 7, 8
+and 9 (``smoke``: tiny random CLIP on synthetic rain; ``paper``: ViT-B/32 on the datasets).
 """
 import argparse
 import os

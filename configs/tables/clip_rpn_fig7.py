@@ -8,6 +8,7 @@ table = 'Fig. 7'
 caption = 'Impact of β on the performance (η = 2.3).'
 datasets = ['Mixed']
 metrics = ['PSNR', 'SSIM']
+protocol = 'per_row'  # one Mixed model per β
 average = False
 plot = dict(kind='sweep', x_label='β')
 note = 'The paper only plots Fig. 7; no published numbers (its text: β = 0.8 is best).'

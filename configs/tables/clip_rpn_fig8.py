@@ -8,6 +8,7 @@ table = 'Fig. 8'
 caption = 'Impact of η on the performance (β = 0.8).'
 datasets = ['Mixed']
 metrics = ['PSNR', 'SSIM']
+protocol = 'per_row'  # one Mixed model per η
 average = False
 plot = dict(kind='sweep', x_label='η')
 note = 'The paper only plots Fig. 8; no published numbers (its text: η = 2.3 is best).'

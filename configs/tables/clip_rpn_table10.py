@@ -9,6 +9,7 @@ table = 'Table 10'
 caption = 'Ablation study of components.'
 datasets = ['Mixed']
 metrics = ['PSNR', 'SSIM']
+protocol = 'per_row'  # one Mixed model per row (the only column)
 average = False
 plot = dict(kind='bars')
 rows = [

@@ -8,6 +8,7 @@ datasets = ['Rain100H']
 metrics = ['PSNR', 'SSIM', 'LPIPS']
 metric_keys = dict(PSNR='RGB/PSNR', SSIM='RGB/SSIM', LPIPS='RGB/LPIPS')
 lower_is_better = ['LPIPS']
+protocol = 'per_row'  # one Rain100H model per row
 average = False
 plot = dict(kind='bars')
 decimals = dict(PSNR=3, SSIM=4, LPIPS=4)

@@ -6,6 +6,7 @@ caption = 'Obtained results in YCbCr space.'
 datasets = ['Rain100H']
 metrics = ['PSNR', 'SSIM']
 metric_keys = dict(PSNR='Y/PSNR', SSIM='Y/SSIM')
+protocol = 'per_row'  # one Rain100H model per row
 average = False
 plot = dict(kind='bars')
 rows = [

@@ -5,8 +5,10 @@ A budget changes a row's config in three places, and nowhere else:
 * **schedule**: an iteration-based loop of ``max_iters`` iterations (epoch-based
   schedules become iteration-based), the config's optimiser kept but in plain fp32
   (``OptimWrapper``), the LR schedule replaced by a constant LR, no validation during
-  training (the row is scored once, by the test run), one checkpoint at the end
-  (Fig. 7/8's DLS schedule still spans the whole run: τ/T reaches 1);
+  training (the row is scored once, by the test run) unless ``validation_points`` asks
+  for a curve (then that many validations, on the training column's synthetic test
+  set), one checkpoint at the end (Fig. 7/8's DLS schedule still spans the whole run:
+  τ/T reaches 1);
 * **data** (``synthetic=True``): every train/test dataset replaced by
   ``SyntheticRainDataset`` renders (see :data:`SYNTHETIC_PATTERNS` for which rain
   patterns stand in for which benchmark), ``patch_size`` pixels square, workers 0;
@@ -24,7 +26,7 @@ A budget changes a row's config in three places, and nowhere else:
 import copy
 import zlib
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from mmengine.config import Config
 
@@ -147,19 +149,22 @@ def shrink_part(part: dict) -> None:
                     controller_checkpoint=None, warn_untrained=False)
 
 
-def _walk(node: Any, visit) -> None:
+def walk_parts(node: Any, visit: Callable[[dict], None]) -> None:
     """Call ``visit`` on every dict with a ``type`` in a nested config, parents first."""
     if isinstance(node, dict):
         if 'type' in node:
             visit(node)
         for value in node.values():
-            _walk(value, visit)
+            walk_parts(value, visit)
     elif isinstance(node, (list, tuple)):
         for value in node:
-            _walk(value, visit)
+            walk_parts(value, visit)
 
 
-def _synthetic_loader(name: str, budget: Budget, seed: int, train: bool) -> dict:
+def synthetic_loader(name: str, budget: Budget, seed: int, train: bool, size: Optional[int] = None) -> dict:
+    """A dataloader config of ``SyntheticRainDataset`` standing in for the dataset ``name``
+    (its rain patterns from :data:`SYNTHETIC_PATTERNS`), sized by ``budget`` (images of
+    ``size`` pixels square, default the budget's ``patch_size``)."""
     pipeline = [dict(type='PairedRandomFlip', horizontal_prob=0.5, vertical_prob=0.5)] if train else []
     pipeline.append(dict(type='PairedToTensor'))
     sampler = dict(type='InfiniteSampler', shuffle=True) if train else dict(type='DefaultSampler', shuffle=False)
@@ -171,11 +176,11 @@ def _synthetic_loader(name: str, budget: Budget, seed: int, train: bool) -> dict
         collate_fn=dict(type='pseudo_collate'),
         dataset=dict(type='SyntheticRainDataset', name=name, seed=seed,
                      num_samples=budget.num_train if train else budget.num_test,
-                     image_size=budget.patch_size,
+                     image_size=size or budget.patch_size,
                      patterns=SYNTHETIC_PATTERNS.get(name, _ALL_PATTERNS), pipeline=pipeline))
 
 
-def _test_seed(name: str) -> int:
+def synthetic_test_seed(name: str) -> int:
     """Seed of the synthetic test set ``name``: the same images for every row and table."""
     return 1000 + zlib.crc32(name.encode()) % 100000
 
@@ -187,7 +192,18 @@ def _test_evaluator(cfg: Config) -> list:
     return [copy.deepcopy(m) for m in metrics if m.get('type') not in _METRICS_NEEDING_WEIGHTS]
 
 
-def apply_budget(cfg: Config, budget: Budget, test_sets: list[str], train_set: str) -> Config:
+def _validate(cfg: Config, budget: Budget, train_set: str, points: int) -> None:
+    """Validate ``points`` times during the budget's iterations (on synthetic data: the
+    synthetic test set named ``train_set``, the images the paper validates on being its test set)."""
+    cfg.train_cfg.val_interval = max(1, budget.max_iters // points)
+    cfg.val_cfg = dict(type='ValLoop')
+    cfg.val_evaluator = _test_evaluator(cfg)
+    if budget.synthetic:
+        cfg.val_dataloader = synthetic_loader(train_set, budget, seed=synthetic_test_seed(train_set), train=False)
+
+
+def apply_budget(cfg: Config, budget: Budget, test_sets: list[str], train_set: str,
+                 validation_points: int = 0, test_size: Optional[int] = None) -> Config:
     """Apply ``budget`` to a row's config, in place; return it.
 
     Args:
@@ -197,15 +213,22 @@ def apply_budget(cfg: Config, budget: Budget, test_sets: list[str], train_set: s
             are made under these names).
         train_set: Name of the synthetic training set (its rain patterns follow
             :data:`SYNTHETIC_PATTERNS`: a Rain100H row trains on heavy rain).
+        validation_points: Validations during a budget's iterations (0: none); the
+            ``paper`` budget keeps the config's own validation schedule.
+        test_size: Side of the synthetic test images (default the budget's ``patch_size``).
     """
     if budget.shrink_model:
-        _walk(cfg.model, shrink_part)
+        walk_parts(cfg.model, shrink_part)
     if budget.max_iters is not None:
+        val_loader, val_evaluator = cfg.get('val_dataloader'), cfg.get('val_evaluator')
         cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=budget.max_iters,
                              val_interval=budget.max_iters + 1)
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
+        if validation_points:
+            cfg.val_dataloader, cfg.val_evaluator = val_loader, val_evaluator
+            _validate(cfg, budget, train_set, validation_points)
         cfg.param_scheduler = None
         for amp_only in ('dtype', 'loss_scale'):
             cfg.optim_wrapper.pop(amp_only, None)
@@ -216,8 +239,9 @@ def apply_budget(cfg: Config, budget: Budget, test_sets: list[str], train_set: s
         if 'logger' in hooks:
             hooks.logger.interval = max(1, budget.max_iters // 2)
     if budget.synthetic:
-        cfg.train_dataloader = _synthetic_loader(train_set, budget, seed=0, train=True)
-        cfg.test_dataloader = {name: _synthetic_loader(name, budget, seed=_test_seed(name), train=False)
+        cfg.train_dataloader = synthetic_loader(train_set, budget, seed=0, train=True)
+        cfg.test_dataloader = {name: synthetic_loader(name, budget, seed=synthetic_test_seed(name), train=False,
+                                                      size=test_size)
                                for name in test_sets}
         cfg.test_cfg = dict(type='MultiDatasetTestLoop')
         cfg.test_evaluator = _test_evaluator(cfg)

@@ -9,9 +9,17 @@ exists is skipped, so a killed reproduction resumes at the first unfinished run.
 that raises leaves ``error.txt`` instead and is retried next time.
 
 The model is tested with the weights at the end of training (not the best validation
-checkpoint: small budgets do not validate).
+checkpoint: small budgets do not validate unless the spec asks for validation curves).
+Every PSNR/SSIM test metric also scores the rainy input (``score_input``), which fills
+the table's rainy-input reference row. Validation results during training are recorded
+in ``validation.json`` beside the logs (the curves of CLIP-RPN Fig. 6).
+
+Specs of kind ``'complexity'`` and ``'perception'`` train nothing: their runs are
+measured by :mod:`derain_toolkit.reproduce.complexity` and
+:mod:`derain_toolkit.reproduce.perception`, resumable the same way.
 """
 import contextlib
+import copy
 import json
 import logging
 import os
@@ -22,6 +30,7 @@ from typing import Callable, Optional
 
 import torch
 from mmengine.config import Config
+from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 from tqdm import tqdm
@@ -29,10 +38,15 @@ from tqdm import tqdm
 from derain_toolkit.build import load_config
 from derain_toolkit.engine.runner_utils import preflight
 from derain_toolkit.reproduce.budgets import Budget, apply_budget
-from derain_toolkit.reproduce.table_spec import Row, Run, TableSpec
+from derain_toolkit.reproduce.complexity import measure_complexity
+from derain_toolkit.reproduce.perception import measure_perception
+from derain_toolkit.reproduce.table_spec import Row, Run, TableSpec, swap_datasets
 
 RESULTS_FILE = 'results.json'
 ERROR_FILE = 'error.txt'
+VALIDATION_FILE = 'validation.json'
+#: Test metrics asked to score the rainy input as well (their ``score_input`` option).
+INPUT_SCORED_METRICS = ('PSNRMetric', 'SSIMMetric', 'NIQEMetric', 'BRISQUEMetric')
 
 
 @dataclass
@@ -47,6 +61,9 @@ class RunOutcome:
     error: Optional[str] = None
     skipped: bool = False
     seconds: float = 0.0
+    input_cells: dict = field(default_factory=dict)
+    validation: list = field(default_factory=list)
+    machine: str = ''
 
 
 def run_dir(work_dir: str, row: Row, run: Run) -> str:
@@ -54,25 +71,59 @@ def run_dir(work_dir: str, row: Row, run: Run) -> str:
     return os.path.join(work_dir, row.slug, run.name)
 
 
+def score_inputs(cfg: Config) -> Config:
+    """Ask every test metric of :data:`INPUT_SCORED_METRICS` to score the rainy input too (``<metric>_input``)."""
+    evaluator = cfg.get('test_evaluator')
+    metrics = evaluator.get('metrics', evaluator) if isinstance(evaluator, dict) else evaluator
+    for metric in metrics if isinstance(metrics, (list, tuple)) else [metrics]:
+        if isinstance(metric, dict) and metric.get('type') in INPUT_SCORED_METRICS:
+            metric['score_input'] = True
+    return cfg
+
+
 def build_run_config(spec: TableSpec, row: Row, run: Run, budget: Budget, work_dir: str,
                      log_level: str = 'WARNING') -> Config:
-    """The full config of ``run``: its file, the row's ``cfg_options``, then the budget."""
+    """The full config of ``run``: its file, the column's datasets (``per_column`` rows given
+    one config), the spec's then the row's ``cfg_options``, the budget, then input scoring."""
     cfg = load_config(run.config)
-    cfg.merge_from_dict(row.cfg_options)
-    apply_budget(cfg, budget, list(run.datasets), run.train_set)
+    if run.data_config:
+        swap_datasets(cfg, run.data_config)
+    for options in (spec.cfg_options, row.cfg_options):
+        cfg.merge_from_dict(copy.deepcopy(options))  # a copy: merging pops '_delete_' from the dict
+    points = spec.validation_curves.get('points', 5) if spec.validation_curves else 0
+    apply_budget(cfg, budget, list(run.datasets), run.train_set, validation_points=points,
+                 test_size=spec.options.get('synthetic_test_size'))
+    score_inputs(cfg)
     cfg.work_dir = run_dir(work_dir, row, run)
     cfg.experiment_name = f'{spec.name}-{budget.name}-{row.slug}-{run.name}-{time.strftime("%Y%m%d_%H%M%S")}'
     cfg.log_level = log_level
     return cfg
 
 
+class _ValidationRecorder(Hook):
+    """Append each validation's metrics, with the iteration, to ``validation.json`` in the work dir."""
+
+    priority = 'VERY_LOW'
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.history: list[dict] = []
+
+    def after_val_epoch(self, runner, metrics: Optional[dict] = None) -> None:
+        values = {k: float(v) for k, v in (metrics or {}).items() if isinstance(v, (int, float))}
+        self.history.append(dict(step=runner.iter, **values))
+        _write_json(self.path, dict(history=self.history))
+
+
 def train_and_test(cfg: Config) -> dict:
     """Train ``cfg`` with a fresh Runner, test the final weights, return the test metrics.
 
     The datasets are built first, so a missing dataset fails before the model is built.
+    Validation results during training go to ``validation.json`` in ``cfg.work_dir``.
     """
     preflight(cfg, ('train', 'test'))
     runner = Runner.from_cfg(cfg)
+    runner.register_hook(_ValidationRecorder(os.path.join(cfg.work_dir, VALIDATION_FILE)))
     try:
         runner.train()
         return dict(runner.test())
@@ -84,10 +135,11 @@ def train_and_test(cfg: Config) -> dict:
                 logger.removeHandler(handler)
 
 
-def extract_cells(spec: TableSpec, run: Run, metrics: dict) -> tuple[dict, list[str]]:
+def extract_cells(spec: TableSpec, run: Run, metrics: dict, suffix: str = '') -> tuple[dict, list[str]]:
     """Pick each (dataset, metric) cell of ``run`` out of its test metrics.
 
-    Per metric (result key ``k`` from ``spec.metric_keys``), a dataset's value is
+    Per metric (result key ``k`` from ``spec.metric_keys``, followed by ``suffix``:
+    ``'_input'`` picks the rainy input's scores), a dataset's value is
     ``'{dataset}/{k}'`` (``MultiDatasetTestLoop``), else ``'{k}_{dataset}'`` (one source
     of a mixed test set), else the plain ``k`` (the config's single test set), which at
     most one dataset of the run may take. A metric the run did not report at all (e.g.
@@ -103,7 +155,7 @@ def extract_cells(spec: TableSpec, run: Run, metrics: dict) -> tuple[dict, list[
     cells: dict = {}
     missing: list[str] = []
     for metric in spec.metrics:
-        key = spec.metric_key(metric)
+        key = spec.metric_key(metric) + suffix
         plain = []
         for dataset in run.datasets:
             for candidate in (f'{dataset}/{key}', f'{key}_{dataset}'):
@@ -151,10 +203,25 @@ def read_results(path: str) -> dict:
         return json.load(file)
 
 
+def _measure(spec: TableSpec, row: Row, run: Run, budget: Budget, work_dir: str, log_level: str,
+             train_fn: Callable[[Config], dict]) -> dict:
+    """The raw metrics of one run: trained and tested, or measured without training (by kind)."""
+    if spec.kind == 'complexity':
+        return measure_complexity(spec, row, run, budget)
+    if spec.kind == 'perception':
+        return measure_perception(spec, row, run, budget)
+    return train_fn(build_run_config(spec, row, run, budget, work_dir, log_level))
+
+
+def _read_validation(folder: str) -> list:
+    path = os.path.join(folder, VALIDATION_FILE)
+    return read_results(path)['history'] if os.path.isfile(path) else []
+
+
 def reproduce(spec: TableSpec, budget: Budget, work_dir: str, progress: bool = True,
               log_level: str = 'WARNING',
               train_fn: Callable[[Config], dict] = train_and_test) -> list[RunOutcome]:
-    """Train and test every unfinished run of ``spec`` under ``budget``.
+    """Train and test (or measure) every unfinished run of ``spec`` under ``budget``.
 
     Args:
         spec: The table.
@@ -162,7 +229,8 @@ def reproduce(spec: TableSpec, budget: Budget, work_dir: str, progress: bool = T
         work_dir: Root of this reproduction (one folder per row and run below it).
         progress: Show a progress bar over runs.
         log_level: mmengine log level of the runs (their full logs are in their folders).
-        train_fn: Trains and tests a config, returns its test metrics (tests count calls).
+        train_fn: Trains and tests a config, returns its test metrics (tests count calls);
+            used by ``'train'`` specs only.
 
     Returns:
         One outcome per run, in table order.
@@ -180,15 +248,17 @@ def reproduce(spec: TableSpec, budget: Budget, work_dir: str, progress: bool = T
                 raise ValueError(f'{results_path} holds a result of budget {saved.get("budget")!r}, not '
                                  f'{budget.name!r}: use another --work-dir for each budget')
             outcomes.append(RunOutcome(row, run, saved['cells'], saved.get('missing', []), skipped=True,
-                                       seconds=saved['seconds']))
+                                       seconds=saved['seconds'], input_cells=saved.get('input_cells', {}),
+                                       validation=saved.get('validation', []), machine=saved.get('machine', '')))
             continue
         os.makedirs(folder, exist_ok=True)
         start = time.perf_counter()
         try:
             with _cpu_threads(budget.cpu_threads):
-                raw = train_fn(build_run_config(spec, row, run, budget, work_dir, log_level))
+                raw = _measure(spec, row, run, budget, work_dir, log_level, train_fn)
             metrics = {k: float(v) if isinstance(v, (int, float)) else str(v) for k, v in raw.items()}
             cells, missing = extract_cells(spec, run, metrics)
+            input_cells, _ = extract_cells(spec, run, metrics, suffix='_input')
         except Exception as error:  # one failing row must not lose the others: recorded, retried next time
             error_path = os.path.join(folder, ERROR_FILE)
             with open(error_path, 'w') as file:
@@ -200,8 +270,12 @@ def reproduce(spec: TableSpec, budget: Budget, work_dir: str, progress: bool = T
         seconds = time.perf_counter() - start
         if os.path.isfile(os.path.join(folder, ERROR_FILE)):
             os.remove(os.path.join(folder, ERROR_FILE))
+        validation = _read_validation(folder)
+        machine = str(metrics.get('machine', ''))
         _write_json(results_path, dict(table=spec.name, row=row.label, run=run.name, config=run.config,
-                                       budget=budget.name, seconds=seconds, cells=cells, missing=missing,
-                                       metrics=metrics))
-        outcomes.append(RunOutcome(row, run, cells, missing, seconds=seconds))
+                                       data_config=run.data_config, budget=budget.name, seconds=seconds,
+                                       cells=cells, missing=missing, input_cells=input_cells,
+                                       validation=validation, machine=machine, metrics=metrics))
+        outcomes.append(RunOutcome(row, run, cells, missing, seconds=seconds, input_cells=input_cells,
+                                   validation=validation, machine=machine))
     return outcomes

@@ -6,12 +6,15 @@ including Table 5's spelling "distoration" in set 3 (Table 9's header spells it
 "distortion"; the spelling changes CLIP's tokens, so Table 5, the list the paper says
 it used, wins). The branch index of a prompt is its position in the list.
 
-Tables 1, 2 and 8 head their columns with other wordings, kept here for the perception
-tool (``tools/clip_perception.py``) as printed (title case included):
+The perception tables (CLIP's routing shares, ``tools/reproduce.py clip_rpn_table1``
+...) use the prompts printed in their own headers, kept here as printed (title case
+included), named by table:
 
-- ``'table1'``: rain / no rain (Table 1),
-- ``'table2'``: light / moderate / heavy rain (Table 2),
-- ``'table8'``: the longer wording of set 2 in Table 8's header.
+- ``'table1'``: rain / no rain (Table 1; not in Table 5),
+- ``'table2'``: light / moderate / heavy rain (Table 2; not in Table 5),
+- ``'table7'``: set 1 (Table 7's header prints it as Table 5 does),
+- ``'table8'``: the longer wording of set 2 in Table 8's header,
+- ``'table9'``: set 3 as Table 9's header spells it ("distortion").
 """
 from collections.abc import Sequence
 from typing import Union
@@ -55,7 +58,13 @@ PROMPT_SETS: dict[str, tuple[str, ...]] = {
         'This is an image with dense raindrops, representing heavy rain conditions with '
         'significant visibility impairment.',
     ),
+    'table9': (
+        'This image has almost no rain effect or raindrops or any distortion.',
+        'Rain effect: the rain looks like it was unnatural and of poor quality, '
+        'adding to the image distortion.',
+    ),
 }
+PROMPT_SETS['table7'] = PROMPT_SETS['set1']
 
 
 def resolve_prompts(prompts: Union[str, Sequence[str]]) -> list[str]:

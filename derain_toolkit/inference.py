@@ -34,7 +34,8 @@ Speed: every forward runs under ``torch.inference_mode()``; with ``channels_last
 (default) the model and input use the channels-last memory format, which changes only
 the memory layout (the same operations, equal up to float rounding). ``precision``
 ``'bf16'`` (CPU or CUDA) or ``'fp16'`` (CUDA) runs under autocast, which is not exact:
-``benchmarks/official_restormer.py`` reports its PSNR change.
+``benchmarks/official_restormer.py`` reports its PSNR change. ``'auto'`` takes bf16 only
+where the device runs it natively (``derain_toolkit/engine/precision.py``).
 """
 import contextlib
 import math
@@ -50,9 +51,9 @@ from torch import nn
 
 from derain_toolkit.build import ConfigLike, build_model, load_config
 from derain_toolkit.checkpoints.import_checkpoint import load_checkpoint_file
+from derain_toolkit.engine.precision import AUTOCAST_DTYPES, resolve_precision
 from derain_toolkit.utils.image_io import from_float01, to_float01
 
-PRECISIONS = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
 MIN_AUTO_TILE = 128
 _PROBE_SIZE = 64
 _CPU_LIVE_FACTOR = 4.0
@@ -131,7 +132,7 @@ def _finest_mask(masks: Any, size: tuple[int, int]) -> Optional[torch.Tensor]:
 
 def _forward(model: nn.Module, x: torch.Tensor, precision: str) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
     """One forward on ``x`` (1, 3, h, w): the prediction (1, 3, h, w) and the mask (1, 1, h, w) or None."""
-    dtype = PRECISIONS[precision]
+    dtype = AUTOCAST_DTYPES[precision]
     autocast = (torch.autocast(device_type=x.device.type, dtype=dtype) if dtype is not None
                 else contextlib.nullcontext())
     with torch.inference_mode(), autocast:
@@ -287,7 +288,8 @@ def derain(model: nn.Module,
         tile: Tile side in pixels; ``None`` chooses automatically (whole image when it fits
             in memory, see :func:`choose_tile`); ``0`` forces the whole image.
         tile_overlap: Pixels shared by neighbouring tiles, blended with raised-cosine ramps.
-        precision: ``'fp32'`` (exact), ``'bf16'`` (autocast, CPU or CUDA) or ``'fp16'`` (CUDA only).
+        precision: ``'fp32'`` (exact), ``'bf16'`` (autocast, CPU or CUDA), ``'fp16'`` (CUDA only)
+            or ``'auto'`` (bf16 where the device runs it natively, else fp32).
         device: Where to run; ``None`` keeps the model's device, ``'auto'`` picks CUDA if
             available. The model is moved there.
         channels_last: Run in the channels-last memory format (converts the model's
@@ -296,11 +298,8 @@ def derain(model: nn.Module,
     Returns:
         :class:`DerainResult` with the image in the input's shape and dtype.
     """
-    if precision not in PRECISIONS:
-        raise ValueError(f'precision must be one of {sorted(PRECISIONS)}, got {precision!r}')
     device = next(model.parameters()).device if device is None else resolve_device(device)
-    if precision == 'fp16' and device.type != 'cuda':
-        raise ValueError('precision fp16 needs a CUDA device; on the CPU use --precision bf16')
+    precision = resolve_precision(precision, device.type).precision
     if tile is not None and tile > 0 and not 0 <= tile_overlap < tile:
         raise ValueError(f'tile_overlap must be in [0, tile) = [0, {tile}), got {tile_overlap}')
     model.to(device)

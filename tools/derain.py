@@ -3,7 +3,7 @@
 Usage::
 
     python tools/derain.py CONFIG CHECKPOINT INPUT [INPUT ...] --out DIR
-        [--tile N] [--tile-overlap N] [--precision fp32|bf16|fp16]
+        [--tile N] [--tile-overlap N] [--precision auto|fp32|bf16|fp16]
         [--device auto|cpu|cuda] [--compare]
 
 Inputs: image files (any name), folders (every image file below them, by suffix) and
@@ -33,7 +33,8 @@ import numpy as np
 from tqdm import tqdm
 
 from derain_toolkit.engine.runner_utils import DEVICES, select_device
-from derain_toolkit.inference import PRECISIONS, derain, load_model
+from derain_toolkit.engine.precision import PRECISIONS, resolve_precision
+from derain_toolkit.inference import derain, load_model
 from derain_toolkit.utils.image_io import ImageReadError, read_image, write_image
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
@@ -50,8 +51,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument('--tile', type=int, default=None,
                         help='tile side in pixels (default: automatic, whole image when it fits; 0: never tile)')
     parser.add_argument('--tile-overlap', type=int, default=32, help='overlap of neighbouring tiles in pixels')
-    parser.add_argument('--precision', choices=sorted(PRECISIONS), default='fp32',
-                        help='fp32 (exact), bf16 (autocast, faster on recent CPUs) or fp16 (CUDA)')
+    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
+                        help='auto (default): bf16 autocast where the device runs bf16 natively, else fp32 (exact); '
+                        'fp32, bf16 or fp16 (CUDA) to force one')
     parser.add_argument('--device', choices=DEVICES, default='auto', help='device to run on')
     parser.add_argument('--compare', action='store_true',
                         help='also write DIR/compare/<name>.png: rainy | derained (| rain mask)')
@@ -124,10 +126,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         print('error: no input images found; give image files, folders or quoted glob patterns', file=sys.stderr)
         return 2
     try:
-        model = load_model(args.config, args.checkpoint, device=select_device(args.device))
+        device = select_device(args.device)
+        choice = resolve_precision(args.precision, device)
+        model = load_model(args.config, args.checkpoint, device=device)
     except (FileNotFoundError, ValueError, KeyError, RuntimeError) as error:
         print(f'error: cannot load the model: {error}', file=sys.stderr)
         return 2
+    print(f'precision: {choice.precision} ({choice.reason})', file=sys.stderr)
+    args.precision = choice.precision
     args.out = Path(args.out)
     failures: list[tuple[Path, str]] = []
     for source, name in tqdm(inputs, desc='derain', unit='image', file=sys.stderr):

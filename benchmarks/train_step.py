@@ -35,6 +35,7 @@ import contextlib
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -55,7 +56,7 @@ class Variant:
 
     name: str
     channels_last: bool
-    dtype: torch.dtype = None
+    dtype: Optional[torch.dtype] = None
     fused: bool = False
     compile: bool = False
 

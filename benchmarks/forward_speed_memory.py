@@ -10,7 +10,8 @@ One process per (model, size): the model is built from its config with random we
 downloaded), one warm-up forward, then the median of ``--repeats`` forwards through
 ``Derainer(mode='tensor')`` under ``torch.inference_mode`` in channels-last format. For
 IR-SDE the sampler is set to one reverse step, so the row is one network evaluation
-(the full sampler costs ``sample_steps`` of them). Peak memory: CUDA's peak allocation,
+(the full sampler costs ``sample_steps`` of them). Images per second are 1 / median
+seconds (batch 1). Peak memory: CUDA's peak allocation (``torch.cuda.max_memory_allocated``),
 or on the CPU the growth of the peak resident set over the set after building the model
 (one process per case, because the peak resident set never falls). A config that cannot
 be built here is listed with the reason.
@@ -90,15 +91,15 @@ def main() -> None:
         print(json.dumps(run_case(json.loads(args.case))))
         return
 
-    headers = ['config', 'size', 'median s', 'peak memory GB']
+    headers = ['config', 'size', 'median s', 'images / s', 'peak memory GB']
     rows = []
     for config in args.configs:
         for size in args.sizes:
             measured = run_in_subprocess(__file__, dict(config=config, size=size, repeats=args.repeats,
                                                         device=args.device))
             name = config.rsplit('/', 1)[-1]
-            rows.append([name, size, 'failed', measured['error']] if 'error' in measured
-                        else [name, size, measured['seconds'], measured['peak_gb']])
+            rows.append([name, size, 'failed', '', measured['error']] if 'error' in measured
+                        else [name, size, measured['seconds'], 1 / measured['seconds'], measured['peak_gb']])
             print(rows[-1], flush=True)
     print(f'\ndevice {args.device}, {torch.get_num_threads()} threads, median of {args.repeats}, '
           'random weights, 1 x 3 x size x size\n')

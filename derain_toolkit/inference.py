@@ -34,13 +34,14 @@ Speed: every forward runs under ``torch.inference_mode()``; with ``channels_last
 (default) the model and input use the channels-last memory format, which changes only
 the memory layout (the same operations, equal up to float rounding). ``precision``
 ``'bf16'`` (CPU or CUDA) or ``'fp16'`` (CUDA) runs under autocast, which is not exact:
-``benchmarks/official_restormer.py`` reports its PSNR change.
+``benchmarks/official_restormer.py`` reports its PSNR change. ``'auto'`` takes bf16 only
+where the device runs it natively (``derain_toolkit/engine/precision.py``).
 """
 import contextlib
 import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
 import numpy as np
@@ -50,9 +51,9 @@ from torch import nn
 
 from derain_toolkit.build import ConfigLike, build_model, load_config
 from derain_toolkit.checkpoints.import_checkpoint import load_checkpoint_file
+from derain_toolkit.engine.precision import AUTOCAST_DTYPES, resolve_precision
 from derain_toolkit.utils.image_io import from_float01, to_float01
 
-PRECISIONS = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
 MIN_AUTO_TILE = 128
 _PROBE_SIZE = 64
 _CPU_LIVE_FACTOR = 4.0
@@ -67,10 +68,13 @@ class DerainResult:
         image: The derained image, same shape and dtype as the input.
         mask: The finest predicted rain mask, ``H x W`` float32 in [0, 1], or ``None`` when
             the model predicts none (only CLIP-RPN with MGCA does).
+        level_masks: The mask of every level (CLIP-RPN: one per MGCA level), each upsampled
+            to ``H x W``, coarsest first (``mask`` is the last); empty when there are none.
     """
 
     image: np.ndarray
     mask: Optional[np.ndarray]
+    level_masks: list[np.ndarray] = field(default_factory=list)
 
 
 def resolve_device(device: Union[str, torch.device, None] = 'auto') -> torch.device:
@@ -114,30 +118,40 @@ def _run_network(model: nn.Module, x: torch.Tensor) -> dict[str, Any]:
     return dict(out) if isinstance(out, dict) else {'pred': out}
 
 
-def _finest_mask(masks: Any, size: tuple[int, int]) -> Optional[torch.Tensor]:
-    """The highest-resolution mask of a list of (B, 1, h_l, w_l), upsampled to ``size``.
+def _pad_multiple(model: nn.Module) -> int:
+    """The multiple a network pads its input to (``RestormerUNet.pad_multiple``), 1 when none says."""
+    return max((getattr(m, 'pad_multiple', 1) for m in model.modules()), default=1)
 
-    Masks are at the padded resolution of their level (CLIP-RPN): the mask is upsampled
-    by the whole stride of its level and the padding cropped off.
+
+def _level_masks(masks: Any, size: tuple[int, int], multiple: int) -> list[torch.Tensor]:
+    """Every mask of a list of (B, 1, h_l, w_l), upsampled to ``size``, coarsest first.
+
+    Masks are at the resolution of their level of the input padded to ``multiple``
+    (CLIP-RPN): each is upsampled by the whole stride of its level (padded size / h_l)
+    and the padding is cropped off.
     """
     if not isinstance(masks, (list, tuple)) or not masks:
-        return None
-    mask = max(masks, key=lambda m: m.shape[-2] * m.shape[-1]).float()
-    stride = max(math.ceil(size[0] / mask.shape[-2]), math.ceil(size[1] / mask.shape[-1]))
-    if stride > 1:
-        mask = F.interpolate(mask, scale_factor=stride, mode='bilinear', align_corners=False)
-    return mask[..., :size[0], :size[1]]  # (B, 1, H, W)
+        return []
+    padded = [math.ceil(side / multiple) * multiple for side in size]
+    upsampled = []
+    for mask in sorted(masks, key=lambda m: m.shape[-2] * m.shape[-1]):
+        mask = mask.float()
+        stride = max(math.ceil(padded[0] / mask.shape[-2]), math.ceil(padded[1] / mask.shape[-1]))
+        if stride > 1:
+            mask = F.interpolate(mask, scale_factor=stride, mode='bilinear', align_corners=False)
+        upsampled.append(mask[..., :size[0], :size[1]])  # (B, 1, H, W)
+    return upsampled
 
 
-def _forward(model: nn.Module, x: torch.Tensor, precision: str) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
-    """One forward on ``x`` (1, 3, h, w): the prediction (1, 3, h, w) and the mask (1, 1, h, w) or None."""
-    dtype = PRECISIONS[precision]
+def _forward(model: nn.Module, x: torch.Tensor, precision: str) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """One forward on ``x`` (1, 3, h, w): the prediction (1, 3, h, w) and the level masks (1, 1, h, w) each."""
+    dtype = AUTOCAST_DTYPES[precision]
     autocast = (torch.autocast(device_type=x.device.type, dtype=dtype) if dtype is not None
                 else contextlib.nullcontext())
     with torch.inference_mode(), autocast:
         outputs = _run_network(model, x)
     pred = outputs['pred'].float().clamp(0, 1)
-    return pred, _finest_mask(outputs.get('masks'), tuple(x.shape[-2:]))
+    return pred, _level_masks(outputs.get('masks'), tuple(x.shape[-2:]), _pad_multiple(model))
 
 
 def _ramp(length: int, overlap: int, ramp_start: bool, ramp_end: bool) -> torch.Tensor:
@@ -162,25 +176,25 @@ def _tile_starts(length: int, tile: int, overlap: int) -> list[int]:
 
 
 def _forward_tiled(model: nn.Module, x: torch.Tensor, tile: int, overlap: int,
-                   precision: str) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+                   precision: str) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """Blend the forwards of overlapping tiles of ``x`` (1, 3, H, W); accumulators stay on the CPU."""
     height, width = x.shape[-2:]
     rows, cols = _tile_starts(height, tile, overlap), _tile_starts(width, tile, overlap)
     pred_sum = torch.zeros(1, 3, height, width)
-    mask_sum: Optional[torch.Tensor] = None
+    mask_sums: list[torch.Tensor] = []
     weight_sum = torch.zeros(1, 1, height, width)
     for top in rows:
         for left in cols:
             h, w = min(tile, height), min(tile, width)
-            pred, mask = _forward(model, x[..., top:top + h, left:left + w], precision)
+            pred, masks = _forward(model, x[..., top:top + h, left:left + w], precision)
             weight = (_ramp(h, overlap, top > 0, top + h < height)[:, None]
                       * _ramp(w, overlap, left > 0, left + w < width)[None, :])  # (h, w)
             pred_sum[..., top:top + h, left:left + w] += pred.cpu() * weight
-            if mask is not None:
-                mask_sum = torch.zeros(1, 1, height, width) if mask_sum is None else mask_sum
+            mask_sums = mask_sums or [torch.zeros(1, 1, height, width) for _ in masks]
+            for mask_sum, mask in zip(mask_sums, masks):
                 mask_sum[..., top:top + h, left:left + w] += mask.cpu() * weight
             weight_sum[..., top:top + h, left:left + w] += weight
-    return pred_sum / weight_sum, None if mask_sum is None else mask_sum / weight_sum
+    return pred_sum / weight_sum, [mask_sum / weight_sum for mask_sum in mask_sums]
 
 
 def _is_out_of_memory(error: BaseException) -> bool:
@@ -287,7 +301,8 @@ def derain(model: nn.Module,
         tile: Tile side in pixels; ``None`` chooses automatically (whole image when it fits
             in memory, see :func:`choose_tile`); ``0`` forces the whole image.
         tile_overlap: Pixels shared by neighbouring tiles, blended with raised-cosine ramps.
-        precision: ``'fp32'`` (exact), ``'bf16'`` (autocast, CPU or CUDA) or ``'fp16'`` (CUDA only).
+        precision: ``'fp32'`` (exact), ``'bf16'`` (autocast, CPU or CUDA), ``'fp16'`` (CUDA only)
+            or ``'auto'`` (bf16 where the device runs it natively, else fp32).
         device: Where to run; ``None`` keeps the model's device, ``'auto'`` picks CUDA if
             available. The model is moved there.
         channels_last: Run in the channels-last memory format (converts the model's
@@ -296,11 +311,8 @@ def derain(model: nn.Module,
     Returns:
         :class:`DerainResult` with the image in the input's shape and dtype.
     """
-    if precision not in PRECISIONS:
-        raise ValueError(f'precision must be one of {sorted(PRECISIONS)}, got {precision!r}')
     device = next(model.parameters()).device if device is None else resolve_device(device)
-    if precision == 'fp16' and device.type != 'cuda':
-        raise ValueError('precision fp16 needs a CUDA device; on the CPU use --precision bf16')
+    precision = resolve_precision(precision, device.type).precision
     if tile is not None and tile > 0 and not 0 <= tile_overlap < tile:
         raise ValueError(f'tile_overlap must be in [0, tile) = [0, {tile}), got {tile_overlap}')
     model.to(device)
@@ -317,9 +329,10 @@ def derain(model: nn.Module,
         try:
             if tile and (tile < height or tile < width):
                 overlap = tile_overlap if tile_overlap < tile else tile // 2
-                pred, mask = _forward_tiled(model, x, tile, overlap, precision)
+                pred, masks = _forward_tiled(model, x, tile, overlap, precision)
             else:
-                pred, mask = (t if t is None else t.cpu() for t in _forward(model, x, precision))
+                pred, masks = _forward(model, x, precision)
+                pred, masks = pred.cpu(), [mask.cpu() for mask in masks]
             break
         except (RuntimeError, torch.OutOfMemoryError) as error:
             next_tile = (tile or max(height, width)) // 2
@@ -328,8 +341,9 @@ def derain(model: nn.Module,
             if device.type == 'cuda':
                 torch.cuda.empty_cache()
             tile = next_tile
+    level_masks = [mask[0, 0].numpy() for mask in masks]
     return DerainResult(image=_from_network_output(pred, np.asarray(image), alpha),
-                        mask=None if mask is None else mask[0, 0].numpy())
+                        mask=level_masks[-1] if level_masks else None, level_masks=level_masks)
 
 
 def derain_image(model: nn.Module,

@@ -3,15 +3,19 @@
 Usage::
 
     python tools/derain.py CONFIG CHECKPOINT INPUT [INPUT ...] --out DIR
-        [--tile N] [--tile-overlap N] [--precision fp32|bf16|fp16]
-        [--device auto|cpu|cuda] [--compare]
+        [--tile N] [--tile-overlap N] [--precision auto|fp32|bf16|fp16]
+        [--device auto|cpu|cuda] [--compare [--all-masks]]
 
 Inputs: image files (any name), folders (every image file below them, by suffix) and
 glob patterns (``'rain/**/*.png'``, quoted). Each output is written to ``DIR`` in its
 input's format and bit depth (8- or 16-bit, grayscale, RGBA with the alpha kept), named
 like its input (relative to the folder it was found in). With ``--compare``,
 ``DIR/compare/<name>.png`` shows rainy | derained (| predicted rain mask, for models
-that predict one) side by side.
+that predict one) side by side. ``--all-masks`` puts the mask of every level there
+instead of the finest alone, coarsest first, each upsampled to the image: CLIP-RPN's
+Fig. 9 (one mask per MGCA level; three for the paper's 4-level U-Net)::
+
+    python tools/derain.py configs/clip_rpn_rain100h.py CKPT rainy.png --out fig9 --compare --all-masks
 
 Images of any size are padded by the network and cropped back; large ones are tiled
 automatically when they would not fit in memory (``--tile`` forces a tile size, ``--tile
@@ -25,6 +29,7 @@ import argparse
 import glob
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
 
@@ -33,7 +38,8 @@ import numpy as np
 from tqdm import tqdm
 
 from derain_toolkit.engine.runner_utils import DEVICES, select_device
-from derain_toolkit.inference import PRECISIONS, derain, load_model
+from derain_toolkit.engine.precision import PRECISIONS, resolve_precision
+from derain_toolkit.inference import derain, load_model
 from derain_toolkit.utils.image_io import ImageReadError, read_image, write_image
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
@@ -50,11 +56,14 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument('--tile', type=int, default=None,
                         help='tile side in pixels (default: automatic, whole image when it fits; 0: never tile)')
     parser.add_argument('--tile-overlap', type=int, default=32, help='overlap of neighbouring tiles in pixels')
-    parser.add_argument('--precision', choices=sorted(PRECISIONS), default='fp32',
-                        help='fp32 (exact), bf16 (autocast, faster on recent CPUs) or fp16 (CUDA)')
+    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
+                        help='auto (default): bf16 autocast where the device runs bf16 natively, else fp32 (exact); '
+                        'fp32, bf16 or fp16 (CUDA) to force one')
     parser.add_argument('--device', choices=DEVICES, default='auto', help='device to run on')
     parser.add_argument('--compare', action='store_true',
                         help='also write DIR/compare/<name>.png: rainy | derained (| rain mask)')
+    parser.add_argument('--all-masks', action='store_true',
+                        help='with --compare: the rain mask of every level, coarsest first (CLIP-RPN Fig. 9)')
     return parser.parse_args(argv)
 
 
@@ -89,10 +98,10 @@ def _as_rgb(image: np.ndarray) -> np.ndarray:
     return np.repeat(image, 3, axis=2) if image.shape[2] == 1 else image[:, :, :3]
 
 
-def compare_strip(rainy: np.ndarray, derained: np.ndarray, mask: Optional[np.ndarray]) -> np.ndarray:
-    """rainy | derained (| mask as gray) side by side, in the images' dtype."""
+def compare_strip(rainy: np.ndarray, derained: np.ndarray, masks: Sequence[np.ndarray] = ()) -> np.ndarray:
+    """rainy | derained | each mask as gray, side by side, in the images' dtype."""
     panels = [_as_rgb(rainy), _as_rgb(derained)]
-    if mask is not None:
+    for mask in masks:
         gray = np.rint(np.clip(mask, 0, 1) * _MAX_VALUE[rainy.dtype]).astype(rainy.dtype)
         panels.append(_as_rgb(gray))
     return np.concatenate(panels, axis=1)
@@ -110,8 +119,9 @@ def derain_one(model, source: Path, target: Path, args: argparse.Namespace, comp
     result = derain(model, image, tile=args.tile, tile_overlap=args.tile_overlap, precision=args.precision)
     write_image(target, result.image)
     if args.compare:
+        masks = result.level_masks if args.all_masks else [result.mask] if result.mask is not None else []
         write_image((compare_dir / target.relative_to(args.out)).with_suffix('.png'),
-                    compare_strip(image, result.image, result.mask))
+                    compare_strip(image, result.image, masks))
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -124,10 +134,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         print('error: no input images found; give image files, folders or quoted glob patterns', file=sys.stderr)
         return 2
     try:
-        model = load_model(args.config, args.checkpoint, device=select_device(args.device))
+        device = select_device(args.device)
+        choice = resolve_precision(args.precision, device)
+        model = load_model(args.config, args.checkpoint, device=device)
     except (FileNotFoundError, ValueError, KeyError, RuntimeError) as error:
         print(f'error: cannot load the model: {error}', file=sys.stderr)
         return 2
+    print(f'precision: {choice.precision} ({choice.reason})', file=sys.stderr)
+    args.precision = choice.precision
     args.out = Path(args.out)
     failures: list[tuple[Path, str]] = []
     for source, name in tqdm(inputs, desc='derain', unit='image', file=sys.stderr):

@@ -3,7 +3,7 @@
 Usage::
 
     python tools/test.py CONFIG CHECKPOINT [--out DIR] [--device auto|cpu|cuda]
-                         [--cfg-options KEY=VALUE ...]
+                         [--precision auto|fp32|bf16|fp16] [--cfg-options KEY=VALUE ...]
 
 Writes ``DIR/images/[<dataset>/]<key>.png`` (8-bit), ``DIR/metrics.csv`` and
 ``DIR/metrics.md`` with one row per test set (plus ``Average`` for
@@ -13,6 +13,10 @@ CHECKPOINT is a file written by ``tools/train.py`` or ``tools/convert_checkpoint
 official release as published when the config names it (``checkpoint_converter``), e.g.
 Restormer's ``deraining.pth`` with ``configs/restormer_rain13k.py``. It is loaded as
 ``load_from``, read strictly by the checkpoint hook (``AtomicCheckpointHook``).
+
+``--precision auto`` (default) tests in bfloat16 autocast only where the device runs it
+natively, in float32 elsewhere (``derain_toolkit/engine/precision.py``); the choice and its
+reason are logged.
 """
 import argparse
 import csv
@@ -22,6 +26,7 @@ import sys
 from typing import Optional
 
 import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -29,6 +34,7 @@ from mmengine.runner import Runner
 from derain_toolkit import load_config
 from derain_toolkit.checkpoints.import_checkpoint import CheckpointMismatchError
 from derain_toolkit.engine.multi_test_loop import format_table
+from derain_toolkit.engine.precision import PRECISIONS, PrecisionChoice, resolve_precision
 from derain_toolkit.engine.runner_utils import (
     DEVICES,
     PreflightError,
@@ -46,6 +52,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config entries, e.g. test_dataloader.dataset.data_root=...')
     parser.add_argument('--device', choices=DEVICES, default='auto', help='device to test on')
+    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
+                        help='auto (default): bf16 autocast where the device runs bf16 natively, else fp32; '
+                        'fp32, bf16 or fp16 (CUDA) to force one')
     parser.add_argument('--no-input-scores', action='store_true',
                         help='do not score the rainy inputs (by default PSNR_input/SSIM_input are reported '
                         'beside the model\'s, the baseline it has to beat)')
@@ -56,7 +65,13 @@ def build_test_config(args: argparse.Namespace) -> Config:
     """The config of ``args.config`` set up to test ``args.checkpoint`` into ``args.out``."""
     cfg = load_config(args.config)
     cfg.merge_from_dict(args.cfg_options)
-    select_device(args.device)
+    device = select_device(args.device)
+    choice = resolve_precision(args.precision, device)
+    cfg.precision = dict(precision=choice.precision, reason=choice.reason)
+    if choice.precision != 'fp32':
+        # The test loops autocast with mmengine's autocast(enabled=fp16): bfloat16 on the CPU,
+        # torch's autocast GPU dtype on CUDA (set in main()).
+        cfg.test_cfg = dict(cfg.get('test_cfg') or dict(type='TestLoop'), fp16=True)
     out = args.out or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0], 'test')
     cfg.work_dir = out
     cfg.load_from = args.checkpoint
@@ -111,7 +126,10 @@ def main(argv: Optional[list[str]] = None) -> dict:
     args = parse_args(argv)
     cfg = build_test_config(args)
     preflight(cfg, ('test',))
+    if cfg.precision.precision != 'fp32' and torch.cuda.is_available():
+        torch.set_autocast_dtype('cuda', PrecisionChoice(**cfg.precision).dtype)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    runner.logger.info(f'precision: {cfg.precision.precision} ({cfg.precision.reason})')
     metrics, names = _metrics_by_set(runner.test(), runner)
     csv_path, md_path = write_metrics(metrics, names, cfg.work_dir)
     runner.logger.info(f'Derained images in {osp.join(cfg.work_dir, "images")}; metrics in {csv_path} '

@@ -2,14 +2,19 @@
 
 Usage::
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CHECKPOINT]] [--amp]
-                                 [--cfg-options KEY=VALUE ...] [--launcher none|pytorch]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CHECKPOINT]]
+                                 [--precision auto|fp32|bf16|fp16] [--cfg-options KEY=VALUE ...]
+                                 [--launcher none|pytorch]
                                  [--device auto|cpu|cuda] [--keep-frozen-weights]
     torchrun --nproc_per_node 2 tools/train.py CONFIG --launcher pytorch --device cpu
 
 ``--resume`` alone resumes from the checkpoint named in ``WORK_DIR/last_checkpoint``;
-``--resume PATH`` from that checkpoint. ``--amp`` trains in mixed precision (float16 on
-CUDA, bfloat16 on CPU). Logs with progress and ETA go to ``WORK_DIR/<timestamp>/``.
+``--resume PATH`` from that checkpoint. ``--precision auto`` (the default) trains in bfloat16
+autocast where the device computes it natively (a GPU with bf16, a CPU with AVX-512 BF16 or
+AMX) and in float32 elsewhere, and logs which and why (``derain_toolkit/engine/precision.py``);
+``fp32``, ``bf16`` and ``fp16`` (CUDA) force one. ``--amp`` is the deprecated spelling of
+``--precision fp16`` on CUDA and ``bf16`` on the CPU. Logs with progress and ETA go to
+``WORK_DIR/<timestamp>/``.
 Checkpoints leave out frozen pre-trained weights that the model rebuilds from their source
 (the CLIP of CLIP-RPN and DA-CLIP); ``--keep-frozen-weights`` saves them too.
 """
@@ -17,6 +22,7 @@ import argparse
 import os.path as osp
 import sys
 import uuid
+import warnings
 from typing import Optional
 
 import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
@@ -26,6 +32,7 @@ from mmengine.runner import Runner
 
 from derain_toolkit import load_config
 from derain_toolkit.engine.launcher import LAUNCHERS, setup_launcher
+from derain_toolkit.engine.precision import PRECISIONS, PrecisionChoice, resolve_precision
 from derain_toolkit.engine.runner_utils import (
     DEVICES,
     PreflightError,
@@ -43,7 +50,11 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                         '(default: the config\'s work_dir, else work_dirs/<config name>)')
     parser.add_argument('--resume', nargs='?', const='auto', default=None, metavar='CHECKPOINT',
                         help='resume from CHECKPOINT, or from the latest checkpoint of the work dir')
-    parser.add_argument('--amp', action='store_true', help='mixed precision (fp16 on CUDA, bf16 on CPU)')
+    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
+                        help='auto (default): bf16 autocast where the device runs bf16 natively, else fp32; '
+                        'fp32, bf16 or fp16 (CUDA) to force one')
+    parser.add_argument('--amp', action='store_true',
+                        help='deprecated: --precision fp16 on CUDA, bf16 on the CPU')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config entries, e.g. train_cfg.max_iters=100')
     parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
@@ -52,6 +63,19 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                         help='also save frozen pre-trained weights (e.g. CLIP) in checkpoints; by default they are '
                         'left out and rebuilt from their source (pretrained tag or file) when the model is built')
     return parser.parse_args(argv)
+
+
+def training_precision(args: argparse.Namespace, device: str) -> PrecisionChoice:
+    """The precision to train in: ``--precision``, or the deprecated ``--amp``'s meaning."""
+    if not args.amp:
+        return resolve_precision(args.precision, device)
+    if args.precision != 'auto':
+        raise ValueError(f'--amp and --precision {args.precision} disagree: give --precision alone')
+    requested = 'fp16' if device == 'cuda' else 'bf16'
+    warnings.warn(f'--amp is deprecated; it means --precision {requested} on {device}: pass that instead '
+                  '(or leave --precision auto, which picks bf16 only where the device runs it natively)',
+                  FutureWarning, stacklevel=2)
+    return resolve_precision(requested, device)
 
 
 def build_train_config(args: argparse.Namespace) -> Config:
@@ -64,8 +88,10 @@ def build_train_config(args: argparse.Namespace) -> Config:
     # runs of one config started in one second (tests, tools/reproduce.py) would share them.
     cfg.setdefault('experiment_name', f'{config_name}_{uuid.uuid4().hex[:6]}')
     device = select_device(args.device)
-    if args.amp:
-        enable_amp(cfg, device)
+    choice = training_precision(args, device)
+    if choice.precision != 'fp32':
+        enable_amp(cfg, device, choice.precision)
+    cfg.precision = dict(precision=choice.precision, reason=choice.reason)
     if args.keep_frozen_weights:
         cfg.default_hooks.checkpoint.keep_frozen_weights = True
     if args.resume is not None:
@@ -80,6 +106,7 @@ def main(argv: Optional[list[str]] = None) -> Runner:
     cfg = build_train_config(parse_args(argv))
     preflight(cfg, ('train', 'val'))
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    runner.logger.info(f'precision: {cfg.precision.precision} ({cfg.precision.reason})')
     runner.train()
     return runner
 

@@ -48,23 +48,31 @@ def select_device(device: str = 'auto') -> str:
     return device
 
 
-def enable_amp(cfg: Config, device: str) -> None:
-    """Switch ``cfg.optim_wrapper`` to mixed precision on ``device``.
+def enable_amp(cfg: Config, device: str, precision: str) -> None:
+    """Switch ``cfg.optim_wrapper`` to mixed precision ``precision`` on ``device``.
 
-    CUDA: mmengine's ``AmpOptimWrapper``, float16 autocast with a dynamic loss scale
-    (a ``dtype`` or ``loss_scale`` already in the config wins). CPU: mmengine's wrapper
-    refuses to run without a GPU, so ``CPUAmpOptimWrapper`` autocasts to bfloat16
-    (no loss scale needed). Other options of the wrapper (``clip_grad``, ...) are kept.
+    CUDA: mmengine's ``AmpOptimWrapper``; ``'fp16'`` autocasts to float16 with a dynamic
+    loss scale, ``'bf16'`` to bfloat16 without loss scaling (its exponent range is
+    float32's); a ``dtype`` or ``loss_scale`` already in the config wins. CPU: mmengine's
+    wrapper refuses to run without a GPU, so ``CPUAmpOptimWrapper`` autocasts to bfloat16
+    (``precision`` must be ``'bf16'``). Other options of the wrapper (``clip_grad``, ...) are kept.
 
     Args:
         cfg: The config, changed in place.
         device: ``'cpu'`` or ``'cuda'`` (from :func:`select_device`).
+        precision: ``'fp16'`` or ``'bf16'`` (from :func:`derain_toolkit.engine.precision.resolve_precision`).
+
+    Raises:
+        ValueError: ``precision`` is not ``'fp16'``/``'bf16'``, or ``'fp16'`` on the CPU.
     """
+    if precision not in ('fp16', 'bf16') or (precision == 'fp16' and device != 'cuda'):
+        raise ValueError(f'mixed precision on {device} is bf16' + (' or fp16' if device == 'cuda' else '')
+                         + f', got {precision!r}; use --precision auto, fp32 or bf16')
     optim_wrapper = cfg.optim_wrapper
     if device == 'cuda':
         optim_wrapper.type = 'AmpOptimWrapper'
-        optim_wrapper.setdefault('dtype', 'float16')
-        optim_wrapper.setdefault('loss_scale', 'dynamic')
+        optim_wrapper.setdefault('dtype', 'float16' if precision == 'fp16' else 'bfloat16')
+        optim_wrapper.setdefault('loss_scale', 'dynamic' if precision == 'fp16' else dict(enabled=False))
     else:
         optim_wrapper.type = 'CPUAmpOptimWrapper'
         for cuda_only in ('dtype', 'loss_scale'):

@@ -24,15 +24,22 @@ def test_select_device_resolves_auto_and_checks_requests():
         select_device('tpu')
 
 
-def test_enable_amp_picks_the_wrapper_of_the_device():
+def test_enable_amp_picks_the_wrapper_of_the_device_and_precision():
     base = dict(optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='AdamW'), clip_grad=dict(max_norm=1)))
-    cuda, cpu = Config(base), Config(base)
-    enable_amp(cuda, 'cuda')
-    enable_amp(cpu, 'cpu')
-    assert cuda.optim_wrapper == dict(type='AmpOptimWrapper', optimizer=dict(type='AdamW'),
-                                      clip_grad=dict(max_norm=1), dtype='float16', loss_scale='dynamic')
+    cuda_fp16, cuda_bf16, cpu = Config(base), Config(base), Config(base)
+    enable_amp(cuda_fp16, 'cuda', 'fp16')
+    enable_amp(cuda_bf16, 'cuda', 'bf16')
+    enable_amp(cpu, 'cpu', 'bf16')
+    assert cuda_fp16.optim_wrapper == dict(type='AmpOptimWrapper', optimizer=dict(type='AdamW'),
+                                           clip_grad=dict(max_norm=1), dtype='float16', loss_scale='dynamic')
+    assert cuda_bf16.optim_wrapper == dict(type='AmpOptimWrapper', optimizer=dict(type='AdamW'),
+                                           clip_grad=dict(max_norm=1), dtype='bfloat16',
+                                           loss_scale=dict(enabled=False))
     assert cpu.optim_wrapper == dict(type='CPUAmpOptimWrapper', optimizer=dict(type='AdamW'),
                                      clip_grad=dict(max_norm=1))
+    for device, precision in (('cpu', 'fp16'), ('cuda', 'fp32')):
+        with pytest.raises(ValueError, match='--precision auto'):
+            enable_amp(Config(base), device, precision)
 
 
 def test_preflight_raises_the_dataset_error(tmp_path):

@@ -1,5 +1,13 @@
-"""Channel LayerNorm for (B, C, H, W) feature maps, as in Restormer (Zamir et al., CVPR 2022, Sec. 3)."""
+"""Channel LayerNorm for (B, C, H, W) feature maps, as in Restormer (Zamir et al., CVPR 2022, Sec. 3).
+
+Restormer's official ``WithBias_LayerNorm`` rearranges to (B, H*W, C) and computes the
+mean and variance over C by hand; the "WithBias" variant here is ``F.layer_norm`` over C
+of the (B, H, W, C) view, the same formula in one fused kernel: 1.2-1.5x faster forward
+plus backward on NCHW maps and 4-6x on channels-last maps (where the view needs no copy),
+equal up to float rounding (``benchmarks/train_step.py``, ``docs/benchmarks.md``).
+"""
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -21,9 +29,9 @@ class LayerNorm2d(nn.Module):
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        mean = x.mean(dim=1, keepdim=True)
-        var = x.var(dim=1, keepdim=True, unbiased=False)
-        weight = self.weight[None, :, None, None]
         if self.bias is None:
-            return x / torch.sqrt(var + self.eps) * weight
-        return (x - mean) / torch.sqrt(var + self.eps) * weight + self.bias[None, :, None, None]
+            var = x.var(dim=1, keepdim=True, unbiased=False)
+            return x / torch.sqrt(var + self.eps) * self.weight[None, :, None, None]
+        normed = F.layer_norm(x.permute(0, 2, 3, 1), (x.shape[1],), self.weight, self.bias, self.eps)
+        normed = normed.permute(0, 3, 1, 2)  # (B, C, H, W), channels-last strides
+        return normed if x.is_contiguous(memory_format=torch.channels_last) else normed.contiguous()

@@ -1,5 +1,5 @@
 # CLIP-RPN trained and tested on Rain100H alone (Table 3, Rain100H column), recipe of Sec. 4.2 as
-# in clip_rpn_mixed.py. Mixed precision: add --amp to tools/train.py.
+# in clip_rpn_mixed.py. Mixed precision: tools/train.py --precision auto picks bf16 on a bf16 GPU.
 _base_ = [
     '_base_/models/clip_rpn.py',
     '_base_/datasets/rain100h.py',

@@ -1,5 +1,5 @@
 # CLIP-RPN trained and tested on Rain800 alone (Table 3, Rain800 column), recipe of Sec. 4.2 as
-# in clip_rpn_mixed.py. Mixed precision: add --amp to tools/train.py.
+# in clip_rpn_mixed.py. Mixed precision: tools/train.py --precision auto picks bf16 on a bf16 GPU.
 _base_ = [
     '_base_/models/clip_rpn.py',
     '_base_/datasets/rain800.py',

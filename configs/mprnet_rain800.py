@@ -1,6 +1,6 @@
 # MPRNet trained and tested on Rain800: CLIP-RPN Table 3, MPRNet row, Rain800 column. One protocol for every row
 # (Sec. 4.3): CLIP-RPN's Sec. 4.2 recipe as clip_rpn_rain800.py (batch 8, 128x128 crops, flips, AdamW 2e-4 / 0.01,
-# 300 epochs: 15 warm-up then cosine; --amp for mixed precision) with MPRNet's own loss.
+# 300 epochs: 15 warm-up then cosine; --precision bf16|fp16 for mixed precision) with MPRNet's own loss.
 # Departs from the official recipe: Adam 2e-4, batch 16, 256x256 patches, 250 epochs (3 warm-up, then cosine).
 _base_ = [
     '_base_/models/mprnet.py',

@@ -1,6 +1,6 @@
 # PReNet trained and tested on Rain800: CLIP-RPN Table 3, PReNet row, Rain800 column. One protocol for every row
 # (Sec. 4.3): CLIP-RPN's Sec. 4.2 recipe as clip_rpn_rain800.py (batch 8, 128x128 crops, flips, AdamW 2e-4 / 0.01,
-# 300 epochs: 15 warm-up then cosine; --amp for mixed precision) with PReNet's own loss.
+# 300 epochs: 15 warm-up then cosine; --precision bf16|fp16 for mixed precision) with PReNet's own loss.
 # Departs from the official recipe: Adam 1e-3, batch 18, 100x100 patches, 100 epochs, lr x0.2 at 30/50/80.
 _base_ = [
     '_base_/models/prenet.py',

@@ -1,6 +1,6 @@
 # PromptIR trained and tested on Rain100H: CLIP-RPN Table 3, PromptIR row, Rain100H column.
 # One protocol for every row (Sec. 4.3): CLIP-RPN's Sec. 4.2 recipe, as clip_rpn_rain100h.py (batch 8,
-# 128x128 crops, flips, AdamW 2e-4 / 0.01, 300 epochs: 15 warm-up then cosine; --amp for mixed
+# 128x128 crops, flips, AdamW 2e-4 / 0.01, 300 epochs: 15 warm-up then cosine; --precision bf16|fp16 for mixed
 # precision) with PromptIR's own L1 loss. Departs from the official PromptIR training schedule.
 _base_ = [
     '_base_/models/promptir.py',

@@ -13,7 +13,7 @@
 # An epoch-based loop needs a finite sampler: configs using this schedule set
 # train_dataloader.sampler = dict(type='DefaultSampler', shuffle=True).
 # Choices the paper leaves open: warm-up starts at lr * 1e-3 and the cosine ends at 1e-6.
-# The paper trains in mixed precision: pass --amp to tools/train.py.
+# The paper trains in mixed precision: tools/train.py --precision auto picks bf16 where the device runs it natively (or --precision fp16).
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=2e-4, weight_decay=0.01, betas=(0.9, 0.999)))

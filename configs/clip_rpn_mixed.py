@@ -2,7 +2,7 @@
 # the base of every ablation (Tables 6, 10, 11; Figs. 7, 8). Recipe of Sec. 4.2: batch 8,
 # 128x128 crops, horizontal/vertical flips, AdamW 2e-4 / 0.01, 300 epochs with a 15-epoch
 # linear warm-up then cosine, prompt set 3, DLS β=0.8 η=2.3.
-# Mixed precision, as in the paper: python tools/train.py configs/clip_rpn_mixed.py --amp
+# Mixed precision, as in the paper: python tools/train.py configs/clip_rpn_mixed.py --precision auto (bf16 on a bf16 GPU)
 _base_ = [
     '_base_/models/clip_rpn.py',
     '_base_/datasets/mixed.py',

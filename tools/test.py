@@ -41,6 +41,7 @@ from derain_toolkit.engine.runner_utils import (
     preflight,
     select_device,
 )
+from derain_toolkit.reproduce.runner import score_inputs
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -56,8 +57,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                         help='auto (default): bf16 autocast where the device runs bf16 natively, else fp32; '
                         'fp32, bf16 or fp16 (CUDA) to force one')
     parser.add_argument('--no-input-scores', action='store_true',
-                        help='do not score the rainy inputs (by default PSNR_input/SSIM_input are reported '
-                        'beside the model\'s, the baseline it has to beat)')
+                        help='do not score the rainy inputs (by default PSNR_input/SSIM_input, and '
+                        'NIQE_input/BRISQUE_input where tested, are reported beside the model\'s, the baseline '
+                        'it has to beat)')
     return parser.parse_args(argv)
 
 
@@ -78,21 +80,10 @@ def build_test_config(args: argparse.Namespace) -> Config:
     cfg.resume = False
     cfg.launcher = 'none'
     if not args.no_input_scores:
-        _score_inputs(cfg)
+        score_inputs(cfg)
     cfg.custom_hooks = [*cfg.get('custom_hooks', []),
                         dict(type='SaveDerainedImagesHook', out_dir=osp.join(out, 'images'))]
     return cfg
-
-
-def _score_inputs(cfg: Config) -> None:
-    """Ask every PSNR/SSIM test metric to score the rainy input as well."""
-    evaluators = cfg.get('test_evaluator')
-    evaluators = evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]
-    for evaluator in evaluators:
-        metrics = evaluator.get('metrics', evaluator) if isinstance(evaluator, dict) else evaluator
-        for metric in metrics if isinstance(metrics, (list, tuple)) else [metrics]:
-            if isinstance(metric, dict) and metric.get('type') in ('PSNRMetric', 'SSIMMetric'):
-                metric['score_input'] = True
 
 
 def _metrics_by_set(metrics: dict, runner: Runner) -> tuple[dict, list[str]]:

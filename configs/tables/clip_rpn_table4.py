@@ -6,13 +6,20 @@
 #   frozen CLIP of CLIP-RPN and DA-CLIP included (Trainable (M) leaves it out);
 #   Table 4 prints thop 0.1.1's count, which skips custom LayerNorm affine parameters,
 #   bare nn.Parameters (attention temperatures) and modules never called: compare it
-#   with Param thop (M).
+#   with Param thop (M). DRSformer: 33,655,424 in all against thop's 33.63 M (its
+#   LayerNorm affines, temperatures and top-k mixing weights); PromptIR: 35,592,263
+#   against 32.97 M (its 2.38 M bare prompt parameters and 215,296 in six convolutions
+#   its forward never calls, kept so the official checkpoint loads strictly).
 # - MACs (G) counts the route the toolkit runs, CLIP's image tower included (4.4 G);
 #   CLIP-RPN's 293.53 G is two U-Net + MGCA passes and no CLIP: its implementation runs
 #   every route and its profiled forward holds no CLIP (MACs thop: every route, no
 #   router; MACs all routes: every route and the router).
-# - MACs thop (G) reproduces thop's counting; for MPRNet it includes thop's shared-PReLU
-#   artefact (548.65 G against 140.98 G of convolutions and linear layers).
+# - MACs thop (G) reproduces thop's counting; for MPRNet it includes thop's artefact: one
+#   nn.PReLU shared by the network and hooked by each of its 55 parents is counted 55^2
+#   times per call (548.65 G against 140.98 G of convolutions and linear layers, the
+#   figure MACs (G) gives). DRSformer: thop's 220.37 G is 0.04 G over the convolutions
+#   and linear layers (its element-wise operations); the paper's 220.38 G is 0.05 G over
+#   ours, a difference we cannot explain (thop 0.1.1 on the official code gives 220.37 G).
 # - Time: Table 4's is the total test time on the Mixed set on an RTX 4090; ours is one
 #   1x3x256x256 inference on the machine at hand (named under the table): not compared.
 #   The diffusion rows (100 reverse steps at 256x256) are not timed (minutes on a CPU).
@@ -44,7 +51,11 @@ def _paper(params, macs, seconds):
 
 # (label, config, Table 4's Param (M), MACs (G), Time (s) or None)
 _models = [
+    ('PReNet', 'configs/prenet_mixed.py', (0.17, 66.25, 13.81)),
+    ('MPRNet', 'configs/mprnet_mixed.py', (3.64, 548.65, 17.29)),
     ('Restormer', 'configs/restormer_mixed.py', (26.10, 140.99, 26.07)),
+    ('DRSformer', 'configs/drsformer_mixed.py', (33.63, 220.38, 69.57)),
+    ('PromptIR', 'configs/promptir_mixed.py', (32.97, 158.14, 27.53)),
     ('CLIP-RPN', 'configs/clip_rpn_mixed.py', (32.72, 293.53, 76.90)),
     ('DDSA (not in the paper)', 'configs/ddsa_rain13k.py', None),
     ('IR-SDE (not in the paper)', 'configs/irsde_rain100h.py', None),

@@ -30,6 +30,7 @@ cfg_options = dict(
     test_cfg=dict(_delete_=True, type='TestLoop'))
 input_row = dict(label='Rainy image', published=[5.961, 34.147])
 rows = [
+    dict(label='MPRNet', config='configs/mprnet_rain13k.py', published=[4.821, 32.116]),
     dict(label='DDSA (Ours)', config='configs/ddsa_rain13k.py', published=[4.006, 24.773]),
     dict(label='Restormer (not in the paper)', config='configs/restormer_rain13k.py', published=None),
 ]

@@ -118,6 +118,12 @@ def shrink_part(part: dict) -> None:
     * ``RestormerUNet`` (Restormer, DDSA, CLIP-RPN's shared U-Net): ``dim=8``, one block
       per level (the number of levels is kept), at most one refinement block, at most
       2 heads per level (the attention and feed-forward types are kept: ablations survive).
+    * ``DRSformer``: as ``RestormerUNet`` (no refinement blocks: MEFC refines), expansion 2,
+      2-step MEFCs (the TKSA and MSFN types are kept); ``PromptIR``: as ``RestormerUNet``
+      but ``dim=12``, expansion 2, prompts at 8/16/32 px (the prompt widths follow ``dim``); ``PReNet``: 8
+      channels, 3 stages, 2 residual blocks; ``MPRNet``: 8 channels (+4 per level, +4 in
+      ORSNet), 1 CAB per ORB, reduction 2. These are the sizes of their
+      ``configs/<name>_tiny_synthetic.py``, with all their levels.
     * ``CLIPRPN``: no route cache (it names files of the real data), mask heads of width 4.
     * ``CLIPRouter``: :data:`TINY_CLIP` with random weights (``pretrained=None``,
       ``allow_random_init=True``): routes are arbitrary but fixed; prompts kept.
@@ -128,13 +134,22 @@ def shrink_part(part: dict) -> None:
     * ``DACLIP``: :data:`TINY_CLIP` with random weights, no controller checkpoint.
     """
     kind = part.get('type')
-    if kind == 'RestormerUNet':
+    if kind in ('RestormerUNet', 'DRSformer', 'PromptIR'):
         part['dim'] = 8
         part['num_blocks'] = _one_per_level(part.get('num_blocks', (4, 6, 6, 8)))
-        part['num_refinement_blocks'] = min(1, part.get('num_refinement_blocks', 4))
         part['heads'] = tuple(min(2, h) for h in part.get('heads', (1, 2, 4, 8)))
-        if part.get('refinement_heads') is not None:
-            part['refinement_heads'] = min(2, part['refinement_heads'])
+    if kind in ('RestormerUNet', 'PromptIR'):
+        part['num_refinement_blocks'] = min(1, part.get('num_refinement_blocks', 4))
+    if kind == 'RestormerUNet' and part.get('refinement_heads') is not None:
+        part['refinement_heads'] = min(2, part['refinement_heads'])
+    elif kind == 'DRSformer':
+        part.update(ffn_expansion_factor=2.0, mefc_steps=2)
+    elif kind == 'PromptIR':  # width 12: at 8 the prompt widths (dim * 20 // 3 = 53, ...) leave odd block widths
+        part.update(dim=12, ffn_expansion_factor=2.0, prompt_sizes=(8, 16, 32))
+    elif kind == 'PReNet':
+        part.update(channels=8, stages=3, num_res_blocks=2)
+    elif kind == 'MPRNet':
+        part.update(n_feat=8, scale_unetfeats=4, scale_orsnetfeats=4, num_cab=1, reduction=2)
     elif kind == 'CLIPRPN':
         part['route_cache'] = None
         part['mask_hidden_channels'] = 4

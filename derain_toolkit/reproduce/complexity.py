@@ -118,18 +118,36 @@ def _sampling_macs(cfg: Config, steps: int, shape: tuple[int, ...]) -> dict:
     return {**one, **extrapolated}
 
 
+def _built_and_counted(cfg: Config, shape: tuple[int, ...], meta_first: bool) -> tuple[nn.Module, dict]:
+    """The model of ``cfg`` and its :func:`_macs`: built on the meta device if ``meta_first``
+    (no memory, no initialisation: seconds saved on a 30 M-parameter network), else, or when
+    its constructor or forward needs values (CLIP routing), built on the CPU."""
+    if meta_first:
+        try:
+            with torch.device('meta'):
+                model = build_model(cfg).eval()
+            return model, _macs(model, shape)
+        except _DATA_DEPENDENT:
+            pass
+    model = build_model(cfg).eval()
+    return model, _macs(model, shape)
+
+
 def complexity_of(cfg: Config, shape: tuple[int, ...] = (1, 3, 256, 256), repeats: int = 1) -> dict:
     """Every count of the model of ``cfg`` (see the module docstring), plus ``Trainable (M)``,
     ``Frozen (M)`` and ``on`` (``'meta'`` or ``'cpu'``: where the MACs were counted).
 
     The config is changed in place: pretrained CLIP parts get random weights. Diffusion
     models (a ``generator`` with ``sample_steps``) are counted by :func:`_sampling_macs`.
+    With ``repeats=0`` (untimed) the model is built on the meta device where it allows.
     """
     walk_parts(cfg.model, random_clip_weights)
     steps = (cfg.model.get('generator') or {}).get('sample_steps')
-    macs = _sampling_macs(cfg, steps, shape) if steps else None
-    model = build_model(cfg).eval()
-    macs = macs or _macs(model, shape)
+    if steps:
+        macs = _sampling_macs(cfg, steps, shape)
+        model = build_model(cfg).eval()
+    else:
+        model, macs = _built_and_counted(cfg, shape, meta_first=not repeats)
     total, trainable = count_parameters(model), count_parameters(model, trainable_only=True)
     return {
         'Param (M)': total / 1e6,

@@ -72,12 +72,17 @@ def run_dir(work_dir: str, row: Row, run: Run) -> str:
 
 
 def score_inputs(cfg: Config) -> Config:
-    """Ask every test metric of :data:`INPUT_SCORED_METRICS` to score the rainy input too (``<metric>_input``)."""
-    evaluator = cfg.get('test_evaluator')
-    metrics = evaluator.get('metrics', evaluator) if isinstance(evaluator, dict) else evaluator
-    for metric in metrics if isinstance(metrics, (list, tuple)) else [metrics]:
-        if isinstance(metric, dict) and metric.get('type') in INPUT_SCORED_METRICS:
-            metric['score_input'] = True
+    """Ask every test metric of :data:`INPUT_SCORED_METRICS` to score the rainy input too (``<metric>_input``).
+
+    ``test_evaluator`` may be one metric, a list of metrics, an evaluator (``metrics=[...]``)
+    or a list of evaluators. ``tools/test.py`` uses this too.
+    """
+    evaluators = cfg.get('test_evaluator')
+    for evaluator in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
+        metrics = evaluator.get('metrics', evaluator) if isinstance(evaluator, dict) else evaluator
+        for metric in metrics if isinstance(metrics, (list, tuple)) else [metrics]:
+            if isinstance(metric, dict) and metric.get('type') in INPUT_SCORED_METRICS:
+                metric['score_input'] = True
     return cfg
 
 

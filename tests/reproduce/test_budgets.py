@@ -1,8 +1,12 @@
 """Budgets: smoke shrinks every model family and swaps in synthetic data; paper changes nothing."""
 import os
 
-from derain_toolkit import load_config
+import pytest
+import torch
+
+from derain_toolkit import build_model, load_config
 from derain_toolkit.reproduce.budgets import TINY_CLIP, apply_budget, get_budget
+from derain_toolkit.utils.complexity import count_parameters
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -42,3 +46,16 @@ def test_paper_budget_leaves_the_config_unchanged():
     before = _config('ddsa_rain13k.py')
     after = apply_budget(_config('ddsa_rain13k.py'), get_budget('paper'), ['Rain100H'], 'Rain13K')
     assert after.to_dict() == before.to_dict()
+
+
+@pytest.mark.parametrize('name', ['prenet', 'mprnet', 'drsformer', 'promptir'])
+def test_smoke_shrinks_each_baseline_to_a_model_that_runs_on_its_patches(name):
+    full = _config(f'{name}_rain100l.py')
+    with torch.device('meta'):
+        full_params = count_parameters(build_model(full))
+    cfg = apply_budget(_config(f'{name}_rain100l.py'), get_budget('smoke'), ['Rain100L'], 'Rain100L')
+    model = build_model(cfg)
+    assert cfg.model.backbone.type == full.model.backbone.type  # the same network, smaller
+    assert count_parameters(model) * 15 < full_params
+    size = get_budget('smoke').patch_size
+    assert model(torch.rand(1, 3, size, size), mode='tensor').shape == (1, 3, size, size)

@@ -56,6 +56,7 @@ Examples (run from the repository root; ``nice`` on a shared machine)::
 import argparse
 import ast
 import copy
+import gc
 import json
 import os
 import random
@@ -76,7 +77,7 @@ DEFAULT_EXCLUDED_TESTS = ('tests/tools', 'tests/reproduce', 'tests/configs')
 DEFAULT_EQUIVALENTS = 'tools/mutation_equivalents.txt'
 PRELOAD = ('numpy', 'torch', 'torch.nn.functional', 'torchvision', 'mmengine', 'mmengine.model',
            'mmengine.runner', 'mmengine.evaluator', 'mmengine.dataset', 'open_clip', 'timm', 'cv2',
-           'PIL.Image', 'pytest')
+           'PIL.Image', 'pytest', 'anyio.pytest_plugin')
 
 _BINOP_SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
                 ast.FloorDiv: ast.Div, ast.Mod: ast.FloorDiv, ast.Pow: ast.Mult}
@@ -440,6 +441,7 @@ def preload() -> None:
     if leaked:
         raise RuntimeError(f'mutation_test: preloading imported {leaked[:3]}; a forked child would test the '
                            'unmutated code. Remove the module importing derain_toolkit from PRELOAD.')
+    gc.freeze()  # the children's garbage collections skip the preloaded heap (pytest collects at exit)
 
 
 def _child(sandbox: Path, tests: list[str], log: Path) -> None:

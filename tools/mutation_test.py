@@ -56,6 +56,7 @@ Examples (run from the repository root; ``nice`` on a shared machine)::
 import argparse
 import ast
 import copy
+import fnmatch
 import gc
 import json
 import os
@@ -398,7 +399,7 @@ def tests_for(path: str, test_files: list[Path], excluded: tuple[str, ...]) -> l
     mirror, naming, using = [], [], []
     for test in test_files:
         rel = test.relative_to(REPO_ROOT).as_posix()
-        if any(rel == e or rel.startswith(e.rstrip('/') + '/') for e in excluded):
+        if any(rel == e or rel.startswith(e.rstrip('/') + '/') or fnmatch.fnmatch(rel, e) for e in excluded):
             continue
         text = test.read_text()
         if Path(rel).parent == mirror_dir and test.name.startswith(f'test_{stem}'):
@@ -447,6 +448,8 @@ def preload() -> None:
 def _child(sandbox: Path, tests: list[str], log: Path) -> None:
     """Body of a forked child: run pytest in ``sandbox`` and exit 0 (passed) or 1."""
     os.setpgid(0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -498,6 +501,10 @@ class Runner:
                 _child(sandbox, tests, sandbox / 'mutant.log')
             finally:
                 os._exit(2)
+        try:
+            os.setpgid(pid, pid)  # also here, so a kill right after the fork reaches the whole group
+        except (PermissionError, ProcessLookupError):
+            pass
         self.running[pid] = (slot, mutant, time.monotonic(), limit)
 
     def _reap(self, on_done) -> None:
@@ -621,7 +628,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                         help='a mutant times out after this many times the unmutated tests\' duration')
     parser.add_argument('--min-timeout', type=float, default=20.0, help='seconds, the lower bound of that limit')
     parser.add_argument('--exclude-tests', nargs='*', default=list(DEFAULT_EXCLUDED_TESTS),
-                        help='test files or folders never run (default: the subprocess-driven ones)')
+                        help='test files, folders or glob patterns never run (default: the slow folders)')
     parser.add_argument('--equivalents', default=DEFAULT_EQUIVALENTS, help='file of survivors judged equivalent')
     parser.add_argument('--list', action='store_true', help='print the mutants and their tests, run nothing')
     parser.add_argument('--json', default=None, help='write every mutant and its status to this file')
@@ -651,6 +658,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                 print('  ' + mutant.describe())
         return 0
 
+    # A background job ignores SIGINT and SIGTERM would skip the clean-up: make both stop the run cleanly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     preload()
     runner = Runner(args.jobs)
     started = time.monotonic()

@@ -96,13 +96,16 @@ def test_residual_mgca_adds_the_input_to_the_reference():
     torch.testing.assert_close(mgca(feat, mask), expected, rtol=1e-4, atol=1e-5)
 
 
-def test_default_options_reduction_4_and_7x7_spatial_conv():
-    mgca = ATTENTION.build(dict(type='MGCA', dim=8, num_heads=2, bias=False))
+def test_default_options_no_bias_reduction_4_and_7x7_spatial_conv():
+    mgca = ATTENTION.build(dict(type='MGCA', dim=8, num_heads=2))
     assert mgca.spatial.weight.shape == (1, 2, 7, 7)
     assert mgca.channel_avg[0].weight.shape == (2, 8, 1, 1) and mgca.channel_max[2].weight.shape == (8, 2, 1, 1)
+    assert mgca.rain_attention.q[0].bias is None and mgca.fuse_attention.kv[1].bias is None
     learnable = dict(mgca.named_parameters())
     for branch in ('rain_attention', 'clear_attention', 'fuse_attention'):  # α of Eq. (9) is trainable
         assert learnable[f'{branch}.temperature'].shape == (2, 1, 1)
+    narrow = ATTENTION.build(dict(type='MGCA', dim=4, num_heads=1, reduction=8))
+    assert narrow.channel_avg[0].out_channels == 1  # at least one hidden channel
 
 
 def test_an_all_rain_mask_leaves_only_the_rain_branch_query():

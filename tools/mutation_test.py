@@ -580,10 +580,11 @@ def report(results: list[ModuleResult], equivalents: dict[tuple[str, str], str])
                 reason = equivalents[(mutant.path, mutant.mutated_line(sources[mutant.path]))]
                 equivalent_lines.append(f'- {mutant.describe()}: {reason}')
             else:
-                survivors.append(f'- {mutant.describe()}')
+                survivors.append(f'- {mutant.describe()}\n  `{mutant.mutated_line(sources[mutant.path])}`')
     rows.append(_row('**all**', totals))
     text = '\n'.join(rows)
-    text += '\n\nSurvivors that change behaviour (or not yet judged):\n' + ('\n'.join(survivors) or '- none')
+    text += ('\n\nSurvivors that change behaviour (or not yet judged), each with its mutated line (the key of '
+             'the equivalents file):\n' + ('\n'.join(survivors) or '- none'))
     if equivalent_lines:
         text += '\n\nSurvivors judged equivalent (from the equivalents file):\n' + '\n'.join(equivalent_lines)
     return text
@@ -632,11 +633,26 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument('--equivalents', default=DEFAULT_EQUIVALENTS, help='file of survivors judged equivalent')
     parser.add_argument('--list', action='store_true', help='print the mutants and their tests, run nothing')
     parser.add_argument('--json', default=None, help='write every mutant and its status to this file')
+    parser.add_argument('--report', nargs='+', default=None, metavar='JSON',
+                        help='print the report of earlier --json runs (e.g. after editing --equivalents), run nothing')
     return parser.parse_args(argv)
+
+
+def load_results(paths: list[str]) -> list[ModuleResult]:
+    """The ``ModuleResult``s saved by ``--json`` (several files are concatenated)."""
+    results = []
+    for path in paths:
+        for entry in json.loads(Path(path).read_text()):
+            mutants = [Mutant(**m) for m in entry.pop('mutants')]
+            results.append(ModuleResult(**entry, mutants=mutants))
+    return results
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
+    if args.report:
+        print(report(load_results(args.report), load_equivalents(REPO_ROOT / args.equivalents)))
+        return 0
     os.environ.setdefault('OMP_NUM_THREADS', '1')
     os.environ['PYTHONDONTWRITEBYTECODE'] = '1'
     sys.dont_write_bytecode = True

@@ -70,3 +70,15 @@ def test_gated_body_matches_the_reference(spatial_attention):
     if spatial_attention:
         mixed = _spatial_attention(module.spatial_attention.conv, mixed)
     torch.testing.assert_close(module(x), _conv(module.project_out, mixed), rtol=1e-5, atol=1e-5)
+
+
+def test_two_group_split_and_default_width_rounding():
+    module = _build(expansion_factor=1, scale=2)  # hidden 6: two groups of 3, y2 = K2(x2)
+    x = torch.randn(1, 6, 4, 4)
+    hidden = _conv(module.project_in, x)
+    mixed = _gelu(torch.cat([hidden[:, :3], _conv(module.scale_convs[0], hidden[:, 3:])], dim=1))
+    expected = _conv(module.project_out, _spatial_attention(module.spatial_attention.conv, mixed))
+    torch.testing.assert_close(module(x), expected, rtol=1e-5, atol=1e-5)
+    default = FEEDFORWARDS.build(dict(type='SEFN', dim=8, expansion_factor=2.66, bias=False))
+    assert default.project_in.out_channels == 24 and len(default.scale_convs) == 2  # 21.28 -> 24 = 3 x 8
+    assert default.spatial_attention.conv.weight.shape == (1, 2, 7, 7)

@@ -70,3 +70,18 @@ def test_mask_head_enlarges_with_bilinear_interpolation():
     weights = torch.tensor([[1.0, 0.0], [0.75, 0.25], [0.25, 0.75], [0.0, 1.0]])
     enlarged = torch.einsum('ih,bchw,jw->bcij', weights, image, weights)
     torch.testing.assert_close(head(image, (4, 4)), _reference(head, enlarged), rtol=1e-5, atol=1e-6)
+
+
+def test_shrinking_one_side_only_still_antialiases_that_side():
+    torch.manual_seed(0)
+    head = RainMaskHead(3, hidden_channels=4)
+    image = torch.rand(1, 3, 6, 3)
+    # 6 -> 3 rows anti-aliased; 3 -> 4 columns plain bilinear (align_corners=False).
+    cols = torch.tensor([[1.0, 0, 0], [0.375, 0.625, 0], [0, 0.625, 0.375], [0, 0, 1.0]])
+    resized = torch.einsum('ih,bchw,jw->bcij', _antialiased_shrink_weights(6, 3), image, cols)
+    torch.testing.assert_close(head(image, (3, 4)), _reference(head, resized), rtol=1e-5, atol=1e-6)
+
+
+def test_default_widths_are_rgb_in_and_16_hidden():
+    conv3, conv1 = [m for m in RainMaskHead().modules() if isinstance(m, torch.nn.Conv2d)]
+    assert conv3.weight.shape == (16, 3, 3, 3) and conv1.weight.shape == (1, 16, 1, 1)

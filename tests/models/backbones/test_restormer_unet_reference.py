@@ -6,6 +6,7 @@ attribute names; the reference supplies the wiring: reflect-pad to a multiple of
 level deepest first ``neck -> upsample -> Cat(upsampled, skip) -> 1x1 reduce (none at the
 first level) -> decoder``, refinement, output conv, crop, global residual.
 """
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -64,3 +65,18 @@ def test_channel_plan_and_neck_metadata():
     assert (net.reduces[1].in_channels, net.reduces[1].out_channels) == (16, 8)
     assert net.output.in_channels == 8 and net.pad_multiple == 4
     assert net.neck_channels == [16, 8] and net.neck_strides == [4, 2]
+
+
+def test_defaults_are_restormers_deraining_model():
+    """Restormer's official deraining model has 26,126,644 parameters (as test_restormer_unet pins with
+    explicit options); the constructor's defaults must build exactly that model."""
+    net = BACKBONES.build(dict(type='RestormerUNet'))
+    assert sum(p.numel() for p in net.parameters()) == 26_126_644
+    assert [len(stage) for stage in (*net.encoders, net.latent, net.refinement)] == [4, 6, 6, 8, 4]
+
+
+def test_deeper_unets_double_channels_per_level_and_check_their_options():
+    net = _network(dim=2, num_blocks=(1, 1, 1, 1, 1), heads=(1, 1, 1, 1, 1))
+    assert net.neck_channels == [32, 16, 8, 4] and net.neck_strides == [16, 8, 4, 2] and net.pad_multiple == 16
+    with pytest.raises(ValueError, match='same length'):
+        _network(num_blocks=(1, 1, 1), heads=(1, 2))

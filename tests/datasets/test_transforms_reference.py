@@ -67,3 +67,13 @@ def test_to_tensor_is_channel_first_element_by_element():
             for j in range(4):
                 assert out['rain'][c, i, j].item() == pytest.approx(image[i, j, c], rel=1e-6)
                 assert out['gt'][c, i, j].item() == pytest.approx(image[2 - i, j, c], rel=1e-6)
+
+
+def test_one_short_side_is_padded_and_keys_are_checked():
+    image = _positions(5, 10)
+    out = TRANSFORMS.build(dict(type='PairedRandomCrop', patch_size=8, pad_if_smaller=True))(
+        dict(rain=image.copy(), gt=image.copy(), key='k'))
+    left = int(out['rain'][0, 0, 1])
+    np.testing.assert_array_equal(out['rain'], image[[0, 1, 2, 3, 4, 3, 2, 1], left:left + 8])
+    with pytest.raises(KeyError, match='gt'):
+        TRANSFORMS.build(dict(type='PairedRandomCrop', patch_size=2))(dict(rain=image))

@@ -64,3 +64,17 @@ def test_one_mask_head_per_level_and_one_mgca_per_route_and_level():
     assert [[b.rain_attention.num_heads for b in levels] for levels in network.branches] == [[2, 2]] * 3
     assert [levels[0].spatial.in_channels for levels in network.branches] == [2, 2, 2]
     assert [levels[1].fuse_attention.project_out.in_channels for levels in network.branches] == [8, 8, 8]
+
+
+def test_without_mgca_a_plain_branch_is_pre_normalised_and_residual():
+    torch.manual_seed(0)
+    network = BACKBONES.build(dict(type='CLIPRPN', backbone=TINY_UNET, router=dict(type='NoRouter'), mgca=None,
+                                   plain_attention=dict(type='MDTA')))
+    branch = network.branches[0][0]
+    with torch.no_grad():
+        branch.norm.weight.uniform_(0.5, 2.0)
+        feat = torch.randn(1, 16, 3, 2) * 3 + 1
+        mean = feat.mean(dim=1, keepdim=True)
+        normed = (feat - mean) / torch.sqrt(feat.var(dim=1, unbiased=False, keepdim=True) + 1e-5)
+        normed = normed * branch.norm.weight[None, :, None, None] + branch.norm.bias[None, :, None, None]
+        torch.testing.assert_close(branch(feat), feat + branch.attn(normed), rtol=1e-5, atol=1e-5)

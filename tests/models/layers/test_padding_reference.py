@@ -29,3 +29,10 @@ def test_multiples_are_left_alone():
     x = torch.randn(1, 3, 8, 4)
     padded, size = pad_to_multiple(x, 4)
     assert padded is x and size == (8, 4)
+
+
+def test_replicates_when_one_side_is_too_small_even_if_the_other_could_reflect():
+    x = torch.arange(2 * 6, dtype=torch.float32).reshape(1, 1, 2, 6)  # pad_h = 2 = height: reflect impossible
+    padded, _ = pad_to_multiple(x, 4)
+    torch.testing.assert_close(padded[0, 0, :, :6], torch.cat([x[0, 0], x[0, 0, 1:].expand(2, 6)]))
+    torch.testing.assert_close(padded[0, 0, :, 6:], padded[0, 0, :, 5:6].expand(4, 2))

@@ -66,10 +66,12 @@ def test_threshold_is_strict_and_on_the_largest_channel():
     rain[0, 2, 0, 1] = 0.1 + 1e-3  # blue just above the threshold: rainy
     rain[0, 0, 0, 2] = 0.05  # below on every channel: clear
     rain[0, 1, 0, 3] = 0.1 - 1e-3  # just below the threshold: clear
+    rain[0, 0, 0, 0] = -0.3  # darker than the clean image: |I - I'| counts, rainy
+    gt[0, 1, 0, 2] = 0.1  # exactly at the threshold: not "greater than 0.1", clear
     pred = torch.full((1, 1, 1, 4), 0.25)
-    target = torch.tensor([0.0, 1.0, 0.0, 0.0])
+    target = torch.tensor([1.0, 1.0, 0.0, 0.0])
     expected = _bce(pred.flatten(), target)
     loss = LOSSES.build(dict(type='RainMaskBCELoss'))
     assert loss([pred], rain, gt).item() == pytest.approx(expected, rel=1e-6)
-    assert LOSSES.build(dict(type='RainMaskBCELoss', threshold=0.2))([pred], rain, gt).item() == pytest.approx(
-        -math.log(0.75), rel=1e-6)
+    strict = LOSSES.build(dict(type='RainMaskBCELoss', threshold=0.2))([pred], rain, gt).item()
+    assert strict == pytest.approx(_bce(pred.flatten(), torch.tensor([1.0, 0.0, 0.0, 0.0])), rel=1e-6)

@@ -42,5 +42,6 @@ def test_huber(delta):
 def test_huber_default_delta_is_1_and_delta_must_be_positive():
     pred, target = torch.tensor([3.0, 0.5]), torch.zeros(2)
     assert LOSSES.build(dict(type='HuberLoss'))(pred, target).item() == pytest.approx((2.5 + 0.125) / 2)
+    assert [LOSSES.build(dict(type=name)).loss_weight for name in ('L1Loss', 'L2Loss', 'HuberLoss')] == [1.0] * 3
     with pytest.raises(ValueError, match='delta'):
         LOSSES.build(dict(type='HuberLoss', delta=0))

@@ -1,14 +1,15 @@
 """CLIPRPN wiring (CLIP-RPN Sec. 3.1-3.3, Fig. 1) through the shared U-Net's neck contract.
 
 For each sample, the prediction must be the shared ``RestormerUNet`` run with the neck of the
-sample's route: at level ``l`` (deepest first) the rain mask head ``l`` (Eq. 3) reads the input
-image at the padded feature's size and that route's MGCA ``l`` (Eqs. 7-13) transforms the
+sample's route: at level ``l`` (deepest first) the rain mask head ``l`` (Eq. 3, its logits through σ)
+reads the input image, padded as the U-Net pads it, at the padded feature's size and that route's MGCA ``l`` (Eqs. 7-13) transforms the
 feature with it; the masks come back per level in batch order. Routes are forced by a stub
 so that a batch mixes routes.
 """
 import warnings
 
 import torch
+import torch.nn.functional as F
 
 from derain_toolkit.registry import BACKBONES
 
@@ -33,8 +34,10 @@ def _network():
 def _reference_sample(network, image, route):
     masks = []
 
+    padded = F.pad(image, (0, 2, 0, 2), mode='reflect')  # 10 x 6 -> 12 x 8, as the U-Net pads it
+
     def neck(level, feat):
-        mask = network.mask_heads[level](image, tuple(feat.shape[-2:]))
+        mask = torch.sigmoid(network.mask_heads[level](padded, tuple(feat.shape[-2:])))
         masks.append(mask)
         return network.branches[route][level](feat, mask)
 

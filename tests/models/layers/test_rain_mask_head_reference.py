@@ -1,6 +1,6 @@
 """Rain mask head against CLIP-RPN Sec. 3.2, Eq. (3): ``M̂ = σ(W₂¹ˣ¹(δ(W₁³ˣ³(I))))``, δ = GELU, σ = sigmoid.
 
-The reference evaluates the two convolutions as explicit sums over the kernel taps (zero
+The head returns the logits; its ``probability`` applies σ. The reference evaluates the two convolutions as explicit sums over the kernel taps (zero
 padding for the 3x3), then GELU in its erf form and the logistic sigmoid, so it shares no
 code with the module. The weights are read from the head's two convolutions.
 """
@@ -34,7 +34,7 @@ def test_mask_head_is_eq3_at_the_input_resolution():
     torch.manual_seed(0)
     head = RainMaskHead(3, hidden_channels=5)
     image = torch.rand(2, 3, 6, 7) * 4 - 2  # negative pre-activations, where GELU and ReLU differ
-    out = head(image, (6, 7))
+    out = head.probability(head(image, (6, 7)))
     assert out.shape == (2, 1, 6, 7)
     torch.testing.assert_close(out, _reference(head, image), rtol=1e-5, atol=1e-6)
 
@@ -59,7 +59,7 @@ def test_mask_head_shrinks_the_image_with_antialiasing_first():
     rows, cols = _antialiased_shrink_weights(6, 3), _antialiased_shrink_weights(8, 4)
     assert rows[1].tolist() == pytest.approx([0, 0.125, 0.375, 0.375, 0.125, 0])
     shrunk = torch.einsum('ih,bchw,jw->bcij', rows, image, cols)
-    torch.testing.assert_close(head(image, (3, 4)), _reference(head, shrunk), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(head.probability(head(image, (3, 4))), _reference(head, shrunk), rtol=1e-5, atol=1e-6)
 
 
 def test_mask_head_enlarges_with_bilinear_interpolation():
@@ -69,7 +69,7 @@ def test_mask_head_enlarges_with_bilinear_interpolation():
     # align_corners=False bilinear 2x2 -> 4x4: the rows/columns are 0.75/0.25 mixes of the neighbours.
     weights = torch.tensor([[1.0, 0.0], [0.75, 0.25], [0.25, 0.75], [0.0, 1.0]])
     enlarged = torch.einsum('ih,bchw,jw->bcij', weights, image, weights)
-    torch.testing.assert_close(head(image, (4, 4)), _reference(head, enlarged), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(head.probability(head(image, (4, 4))), _reference(head, enlarged), rtol=1e-5, atol=1e-6)
 
 
 def test_shrinking_one_side_only_still_antialiases_that_side():
@@ -79,7 +79,7 @@ def test_shrinking_one_side_only_still_antialiases_that_side():
     # 6 -> 3 rows anti-aliased; 3 -> 4 columns plain bilinear (align_corners=False).
     cols = torch.tensor([[1.0, 0, 0], [0.375, 0.625, 0], [0, 0.625, 0.375], [0, 0, 1.0]])
     resized = torch.einsum('ih,bchw,jw->bcij', _antialiased_shrink_weights(6, 3), image, cols)
-    torch.testing.assert_close(head(image, (3, 4)), _reference(head, resized), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(head.probability(head(image, (3, 4))), _reference(head, resized), rtol=1e-5, atol=1e-6)
 
 
 def test_default_widths_are_rgb_in_and_16_hidden():

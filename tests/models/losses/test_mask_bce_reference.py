@@ -2,7 +2,8 @@
 
 Eq. (4): a pixel is rainy where ``|I − I'| > 0.1`` (any RGB channel). Eq. (5):
 ``−[M log M̂ + (1 − M) log(1 − M̂)]`` averaged over a level; Eq. (15): summed over the
-levels (the 0.1 is the loss weight the model applies). A level smaller than the image
+levels (the 0.1 is the loss weight the model applies). The loss takes the logits of M̂ and the
+network's pad multiple (1 here: the images tile every level). A level smaller than the image
 gets the fraction of rainy pixels in its cell (``'area'``) or the pixel at the cell's
 top-left corner (``'nearest'``).
 """
@@ -57,7 +58,7 @@ def test_multi_level_bce_is_the_sum_of_per_level_means(mode):
     loss = LOSSES.build(dict(type='RainMaskBCELoss', target_resize=mode))
     binary = _binary_mask(rain, gt)
     expected = sum(_bce(m[:, 0], _level_target(binary, m.shape[-2:], mode)) for m in masks)
-    assert loss(masks, rain, gt).item() == pytest.approx(expected, rel=1e-5)
+    assert loss([m.logit() for m in masks], 1, rain, gt).item() == pytest.approx(expected, rel=1e-5)
 
 
 def test_threshold_is_strict_and_on_the_largest_channel():
@@ -72,6 +73,6 @@ def test_threshold_is_strict_and_on_the_largest_channel():
     target = torch.tensor([1.0, 1.0, 0.0, 0.0])
     expected = _bce(pred.flatten(), target)
     loss = LOSSES.build(dict(type='RainMaskBCELoss'))
-    assert loss([pred], rain, gt).item() == pytest.approx(expected, rel=1e-6)
-    strict = LOSSES.build(dict(type='RainMaskBCELoss', threshold=0.2))([pred], rain, gt).item()
+    assert loss([pred.logit()], 1, rain, gt).item() == pytest.approx(expected, rel=1e-6)
+    strict = LOSSES.build(dict(type='RainMaskBCELoss', threshold=0.2))([pred.logit()], 1, rain, gt).item()
     assert strict == pytest.approx(_bce(pred.flatten(), torch.tensor([1.0, 0.0, 0.0, 0.0])), rel=1e-6)

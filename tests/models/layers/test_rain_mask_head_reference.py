@@ -72,6 +72,31 @@ def test_mask_head_enlarges_with_bilinear_interpolation():
     torch.testing.assert_close(head.probability(head(image, (4, 4))), _reference(head, enlarged), rtol=1e-5, atol=1e-6)
 
 
+def _bilinear_weights(size_in: int, size_out: int) -> torch.Tensor:
+    """Plain bilinear, align_corners=False (source index clamped at 0), as a (size_out, size_in) matrix."""
+    weights = torch.zeros(size_out, size_in)
+    for j in range(size_out):
+        source = max((j + 0.5) * size_in / size_out - 0.5, 0.0)
+        low = min(int(source), size_in - 1)
+        high = min(low + 1, size_in - 1)
+        weights[j, low] += 1 - (source - low)
+        weights[j, high] += source - low
+    return weights
+
+
+@pytest.mark.parametrize('image_size, size', [((3, 8), (3, 4)), ((6, 2), (3, 6))])
+def test_antialiasing_follows_whichever_side_shrinks(image_size, size):
+    torch.manual_seed(0)
+    head = RainMaskHead(3, hidden_channels=4)
+    image = torch.rand(1, 3, *image_size)
+
+    def weights(size_in, size_out):
+        return (_antialiased_shrink_weights if size_out < size_in else _bilinear_weights)(size_in, size_out)
+
+    resized = torch.einsum('ih,bchw,jw->bcij', weights(image_size[0], size[0]), image, weights(image_size[1], size[1]))
+    torch.testing.assert_close(head(image, size), _reference(head, resized), rtol=1e-5, atol=1e-6)
+
+
 def test_shrinking_one_side_only_still_antialiases_that_side():
     torch.manual_seed(0)
     head = RainMaskHead(3, hidden_channels=4)

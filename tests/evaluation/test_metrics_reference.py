@@ -40,3 +40,9 @@ def test_predictions_must_be_rgb_chw(shape):
 def test_luma_needs_three_channels():
     with pytest.raises(ValueError, match='RGB'):
         rgb2ycbcr_y(np.zeros((4, 4, 4), np.uint8))
+
+
+def test_rgba_is_refused_in_rgb_mode_too():
+    rgba = np.zeros((12, 12, 4), np.uint8)
+    with pytest.raises(ValueError, match=r'\(H, W, 3\) RGB'):
+        psnr(rgba, rgba, y_channel=False)

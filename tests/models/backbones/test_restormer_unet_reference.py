@@ -23,7 +23,7 @@ def _network(**options):
 def _reference(net, x, neck=None):
     height, width = x.shape[-2:]
     feat = F.pad(x, (0, (-width) % 4, 0, (-height) % 4), mode='reflect')  # 3 levels: multiple of 4
-    feat = net.patch_embed(feat)
+    feat = F.conv2d(feat, net.patch_embed.weight, net.patch_embed.bias, padding=1)  # 3x3, 'same'
     skip0 = net.encoders[0](feat)
     skip1 = net.encoders[1](net.downs[0](skip0))
     feat = net.latent(net.downs[1](skip1))  # (B, 16, H/4, W/4)
@@ -33,7 +33,7 @@ def _reference(net, x, neck=None):
     if neck is not None:
         feat = neck(1, feat)
     feat = net.decoders[0](torch.cat([net.ups[0](feat), skip0], dim=1))  # (B, 8, H, W): no reduction
-    out = net.output(net.refinement(feat))
+    out = F.conv2d(net.refinement(feat), net.output.weight, net.output.bias, padding=1)  # 3x3, 'same'
     return out[..., :height, :width] + x
 
 

@@ -34,3 +34,8 @@ def test_defaults_are_unit_weight_zero_bias_and_eps_1e_5():
     var = (2 * 1e-6 + 4e-6) / 3  # mean 1e-3: deviations -1e-3, -1e-3, 2e-3
     expected = (x - 1e-3) / (var + 1e-5) ** 0.5
     torch.testing.assert_close(norm(x), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_scale_and_shift_are_learnable():
+    assert sorted(name for name, _ in LayerNorm2d(4).named_parameters()) == ['bias', 'weight']
+    assert [name for name, _ in LayerNorm2d(4, bias=False).named_parameters()] == ['weight']

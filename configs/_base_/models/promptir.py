@@ -5,28 +5,15 @@
 # 16/32/64 px from the latent up) before each upsampling step; L1 loss (as train.py).
 # 35,592,263 parameters (215,296 of them in six convolutions the official forward never calls,
 # kept for strict loading), 158.14 G conv MACs at 256x256, as the official code.
+_base_ = ['./restormer.py']
+
 model = dict(
-    type='Derainer',
     backbone=dict(
         type='PromptIR',
-        inp_channels=3,
-        out_channels=3,
-        dim=48,
-        num_blocks=(4, 6, 6, 8),
-        num_refinement_blocks=4,
-        heads=(1, 2, 4, 8),
-        ffn_expansion_factor=2.66,
-        bias=False,
-        layernorm_type='WithBias',
-        attn=dict(type='MDTA'),
-        ffn=dict(type='GDFN'),
         prompt_channels=None,  # dim * (20, 8, 4) // 3 = (320, 128, 64)
         prompt_sizes=(16, 32, 64),
         prompt_len=5,
-        unused_convs=True),
-    generator=dict(type='DirectGenerator'),
-    losses=[dict(type='L1Loss', loss_weight=1.0)],
-    data_preprocessor=dict(type='DerainDataPreprocessor'))
+        unused_convs=True))
 # The six unused official convolutions get no gradient: multi-GPU training must let DDP skip them.
 model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
 # Official weights (a Lightning .ckpt: state_dict with 'net.' keys) load through this release's

@@ -4,6 +4,10 @@ One torch thread per process: several tests start subprocesses (the tools, a 2-p
 torchrun); with torch's default thread count they oversubscribe the cores and run many
 times slower.
 
+One CPU for every test: ``--precision auto`` resolves as on a CPU without native bfloat16
+(AVX2), whatever machine runs the suite; the tests of the other branch patch the CPU again
+(``cpu_with_native_bf16``). A test never reads the real machine to decide what it asserts.
+
 Fixtures shared across folders: ``load_tool`` (a script of ``tools/`` as a module) and
 ``promptir_recipe_state`` (the tiny official PromptIR's weights, which the fixtures hold as
 a recipe, not a file).
@@ -19,6 +23,8 @@ from typing import Callable
 import numpy as np
 import pytest
 import torch
+
+from derain_toolkit.engine import precision as precision_module
 
 torch.set_num_threads(1)
 
@@ -43,6 +49,29 @@ def load_tool() -> Callable[[str], ModuleType]:
         return module
 
     return load
+
+
+AVX2_FLAGS = frozenset({'fpu', 'sse4_2', 'avx', 'avx2', 'fma'})
+_READ_CPU_FLAGS = precision_module.cpu_flags
+
+
+def _pin_cpu(monkeypatch: pytest.MonkeyPatch, flags: frozenset, capability: str) -> None:
+    """``/proc/cpuinfo`` reads as ``flags`` and torch reports ``capability`` (other files are read)."""
+    monkeypatch.setattr(precision_module, 'cpu_flags',
+                        lambda path=None: set(flags) if path is None else _READ_CPU_FLAGS(path))
+    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: capability)
+
+
+@pytest.fixture(autouse=True)
+def cpu_without_native_bf16(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs on an AVX2 CPU as far as ``--precision auto`` can tell."""
+    _pin_cpu(monkeypatch, AVX2_FLAGS, 'AVX2')
+
+
+@pytest.fixture
+def cpu_with_native_bf16(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other branch: a CPU with AVX-512 BF16 (what an AMD EPYC Zen 4 reports)."""
+    _pin_cpu(monkeypatch, AVX2_FLAGS | {'avx512f', 'avx512_bf16'}, 'AVX512')
 
 
 def _splitmix64(seed: int, count: int) -> np.ndarray:

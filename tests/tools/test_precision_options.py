@@ -4,28 +4,23 @@ from pathlib import Path
 
 import pytest
 
-from derain_toolkit.engine import precision as precision_module
-from derain_toolkit.engine.precision import native_cpu_bf16
 
 TINY = str(Path(__file__).resolve().parents[2] / 'configs' / 'restormer_tiny_synthetic.py')
-AVX2_FLAGS = {'fpu', 'sse4_2', 'avx', 'avx2', 'fma'}
 
 
-def test_train_tool_defaults_to_fp32_on_this_cpu(load_tool, tmp_path, monkeypatch):
-    """This machine (AVX2, no avx512_bf16/amx): the default is fp32 and the plain OptimWrapper."""
-    if native_cpu_bf16() is not None:
-        pytest.skip('this CPU computes bfloat16 natively: auto picks bf16 here')
+def test_train_tool_auto_is_fp32_without_native_bf16_and_bf16_with_it(load_tool, tmp_path, request):
+    """``--precision auto`` (the default): fp32 and the plain OptimWrapper on an AVX2 CPU (the suite's
+    pinned CPU), bf16 and the CPU autocast wrapper where bfloat16 is native."""
     train = load_tool('train')
-    args = train.parse_args([TINY, '--device', 'cpu',
-                             '--work-dir', str(tmp_path)])
+    args = train.parse_args([TINY, '--device', 'cpu', '--work-dir', str(tmp_path)])
     assert args.precision == 'auto'
     cfg = train.build_train_config(args)
     assert cfg.precision.precision == 'fp32' and 'no native bfloat16' in cfg.precision.reason
     assert cfg.optim_wrapper.type == 'OptimWrapper'
-    # The same tool on a (mocked) CPU with AMX picks bf16 and the CPU autocast wrapper.
-    monkeypatch.setattr(precision_module, 'cpu_flags', lambda: AVX2_FLAGS | {'amx_bf16', 'amx_tile'})
+    request.getfixturevalue('cpu_with_native_bf16')
     cfg = train.build_train_config(args)
-    assert cfg.precision.precision == 'bf16' and cfg.optim_wrapper.type == 'CPUAmpOptimWrapper'
+    assert cfg.precision.precision == 'bf16' and 'avx512_bf16' in cfg.precision.reason
+    assert cfg.optim_wrapper.type == 'CPUAmpOptimWrapper'
 
 
 def test_train_tool_amp_is_a_deprecated_alias(load_tool, tmp_path):
@@ -40,11 +35,17 @@ def test_train_tool_amp_is_a_deprecated_alias(load_tool, tmp_path):
                                                    '--amp', '--precision', 'fp32']))
 
 
-def test_test_tool_autocasts_its_loop_only_when_asked(load_tool, tmp_path):
+@pytest.mark.parametrize('native_bf16', [False, True], ids=['avx2', 'avx512_bf16'])
+def test_test_tool_autocasts_its_loop_when_asked_or_native(load_tool, tmp_path, request, native_bf16):
+    """tools/test.py: auto autocasts only on a CPU with native bf16; an explicit bf16 always does (and
+    warns where it is emulated)."""
+    if native_bf16:
+        request.getfixturevalue('cpu_with_native_bf16')
     test = load_tool('test')
     auto = test.build_test_config(test.parse_args([TINY, 'model.pth', '--device', 'cpu', '--out', str(tmp_path)]))
-    assert not (auto.get('test_cfg') or {}).get('fp16', False)
-    with pytest.warns(UserWarning, match='emulates bfloat16') if native_cpu_bf16() is None else nullcontext():
+    assert bool((auto.get('test_cfg') or {}).get('fp16', False)) is native_bf16
+    assert auto.precision.precision == ('bf16' if native_bf16 else 'fp32')
+    with nullcontext() if native_bf16 else pytest.warns(UserWarning, match='emulates bfloat16'):
         bf16 = test.build_test_config(test.parse_args([TINY, 'model.pth', '--device', 'cpu', '--precision', 'bf16',
                                                        '--out', str(tmp_path)]))
     assert bf16.test_cfg.fp16 is True and bf16.precision.precision == 'bf16'

@@ -94,7 +94,7 @@ def test_torchrun_two_cpu_processes_with_gloo(tmp_path):
     command = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
                '--master_addr', '127.0.0.1', '--master_port', str(_free_port()),
                str(REPO / 'tools' / 'train.py'), TINY, '--launcher', 'pytorch', '--device', 'cpu',
-               '--work-dir', str(tmp_path), '--cfg-options', *FAST, 'train_cfg.max_iters=2',
+               '--precision', 'fp32', '--work-dir', str(tmp_path), '--cfg-options', *FAST, 'train_cfg.max_iters=2',
                'train_dataloader.batch_size=2', 'default_hooks.checkpoint.interval=2']
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -8,7 +8,9 @@ Usage::
 Columns (:mod:`derain_toolkit.reproduce.complexity`, counts in
 :mod:`derain_toolkit.utils.complexity`):
 
-* ``Param (M)``: every parameter; ``Trainable (M)`` those with ``requires_grad``;
+* ``Param (M)``: every parameter; ``Param run (M)`` those of the modules one inference calls
+  (FADformer builds ``conv_mid`` layers it never calls: 7.44 M, 6.96 M run, the paper's figure);
+  ``Trainable (M)`` those with ``requires_grad``;
   ``Frozen (M)`` the rest (the frozen CLIP of CLIP-RPN's router, DA-CLIP's CLIP);
   ``Param thop (M)``: thop 0.1.1's count (Table 4's convention: it skips custom
   LayerNorm parameters, bare ``nn.Parameter``s and modules never called).
@@ -39,7 +41,7 @@ from derain_toolkit import load_config
 from derain_toolkit.engine.runner_utils import DEVICES, select_device
 from derain_toolkit.reproduce.complexity import complexity_of
 
-COLUMNS = ('Model', 'Param (M)', 'Trainable (M)', 'Frozen (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)',
+COLUMNS = ('Model', 'Param (M)', 'Param run (M)', 'Trainable (M)', 'Frozen (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)',
            'MACs thop (G)', 'MACs total (G)', 'on', 'Time (s)')
 
 

@@ -53,6 +53,27 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
+def count_parameters_run(fn: Callable[[], Any], model: nn.Module) -> int:
+    """Number of parameters of the modules of ``model`` that run in ``fn()``, each parameter once.
+
+    A module runs when its ``forward`` is called (a forward pre-hook sees it); its own
+    parameters (not its children's) are then counted. Layers a constructor builds but the
+    forward never calls drop out: FADformer's ``conv_mid`` (7,435,737 parameters, 6,958,041
+    run: the paper's 6.958 M). A parameter read directly by another module's code (e.g.
+    ``F.conv2d(x, other.weight)``) without calling its owner is not counted.
+    """
+    called: set[nn.Module] = set()
+    handles = [module.register_forward_pre_hook(lambda module, args: called.add(module)) for module in model.modules()]
+    try:
+        with torch.no_grad():
+            fn()
+    finally:
+        for handle in handles:
+            handle.remove()
+    parameters = {id(p): p for module in called for p in module.parameters(recurse=False)}
+    return sum(p.numel() for p in parameters.values())
+
+
 def _kind(op: Any) -> str:
     name = str(op).split('.')[1] if '.' in str(op) else str(op)
     return next((kind for prefix, kind in _KINDS.items() if name.startswith(prefix)), 'other')

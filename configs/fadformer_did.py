@@ -16,3 +16,4 @@ train_dataloader = dict(batch_size=12, drop_last=True, sampler=dict(type='Defaul
                         dataset=dict(pipeline={{_base_.fadformer_train_pipeline}}))
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=500, eta_min=1e-5, by_epoch=True, begin=0, end=501)]
 train_cfg = dict(max_epochs=501)
+randomness = dict(seed=8001)

@@ -14,3 +14,4 @@ _base_ = [
 ]
 train_dataloader = dict(batch_size=12, drop_last=True, sampler=dict(type='DefaultSampler', shuffle=True),
                         dataset=dict(pipeline={{_base_.fadformer_train_pipeline}}))
+randomness = dict(seed=8001)

@@ -20,3 +20,4 @@ param_scheduler = [
 ]
 train_cfg = dict(_delete_=True, type='ResumableIterBasedTrainLoop', max_iters=372_449, val_begin=3 * 53_207,
                  val_interval=1000)
+randomness = dict(seed=8001)

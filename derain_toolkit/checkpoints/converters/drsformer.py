@@ -27,7 +27,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from derain_toolkit.checkpoints.converters._rename import unmapped_error
+from derain_toolkit.checkpoints.converters._rename import first_match, unmapped_error
 from derain_toolkit.checkpoints.converters._restormer_layout import block_key, unet_key
 from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 
@@ -49,22 +49,15 @@ _MEFC_INNER = {
 _MEFC_SLOT = {'encoder_level0': 'patch_embed.1', 'refinement': 'refinement'}
 
 
-def _rename(table: dict, key: str) -> Optional[str]:
-    for pattern, replacement in table.items():
-        if pattern.fullmatch(key):
-            return pattern.sub(replacement, key)
-    return None
-
-
 def drsformer_key(key: str) -> Optional[str]:
     """The toolkit key of one official DRSformer key (not the TKSA weights), or ``None``."""
     if key in ('patch_embed.proj.weight', 'patch_embed.proj.bias'):
         return f'patch_embed.0.{key.rsplit(".", 1)[1]}'
     mefc = _MEFC.fullmatch(key)
     if mefc is not None:
-        inner = _rename(_MEFC_INNER, mefc[2])
+        inner = first_match(_MEFC_INNER.items(), mefc[2])
         return None if inner is None else f'{_MEFC_SLOT[mefc[1]]}.{inner}'
-    return block_key(key, lambda inner: _rename(_BLOCK_INNER, inner)) or unet_key(key)
+    return block_key(key, lambda inner: first_match(_BLOCK_INNER.items(), inner)) or unet_key(key)
 
 
 def _branch_weights_key(key: str) -> Optional[str]:

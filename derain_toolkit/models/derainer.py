@@ -56,8 +56,13 @@ class Derainer(BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self.generator.sample(self.backbone, inputs)['pred']
+            return self.restore(inputs)['pred']
         raise ValueError(f"Derainer: mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
+
+    def restore(self, inputs: torch.Tensor, **kwargs: Any) -> dict[str, Any]:
+        """Every output of inference on ``inputs`` (B, 3, H, W): ``pred`` and what the network adds
+        (CLIP-RPN: ``masks``, ``routes``), the generator's sampling of the backbone."""
+        return self.generator.sample(self.backbone, inputs, **kwargs)
 
     def _network_kwargs(self, data_samples: Optional[dict[str, Any]]) -> dict[str, Any]:
         """``keys=[sample keys]`` for networks that declare ``uses_sample_keys`` (CLIP-RPN's route cache)."""
@@ -88,7 +93,7 @@ class Derainer(BaseModel):
     def predict(self, inputs: torch.Tensor, data_samples: Optional[dict[str, Any]]) -> list[dict[str, Any]]:
         """One dict per sample: ``pred``, ``inputs``, ``gt`` (or None), metadata, and per-sample
         auxiliary outputs of the generator (tensors with a batch dimension, e.g. masks)."""
-        outputs = self.generator.sample(self.backbone, inputs, **self._network_kwargs(data_samples))
+        outputs = self.restore(inputs, **self._network_kwargs(data_samples))
         batch = inputs.shape[0]
         gt = None if data_samples is None else data_samples.get('gt')
         meta = (data_samples or {}).get('meta') or [{} for _ in range(batch)]

@@ -37,7 +37,8 @@ from mmengine.config import Config
 from torch import nn
 
 from derain_toolkit.build import build_model, load_config
-from derain_toolkit.reproduce.budgets import Budget, walk_parts
+from derain_toolkit.registry import part_class, walk_parts
+from derain_toolkit.reproduce.budgets import Budget
 from derain_toolkit.reproduce.table_spec import Row, Run, TableSpec
 from derain_toolkit.utils.complexity import (
     count_macs,
@@ -53,12 +54,12 @@ COMPLEXITY_METRICS = ('Param (M)', 'Trainable (M)', 'Param thop (M)', 'MACs (G)'
 _DATA_DEPENDENT = (NotImplementedError, RuntimeError, TypeError, ValueError)
 
 
-def random_clip_weights(part: dict) -> None:
-    """In place: a pretrained CLIP part (router, DA-CLIP) gets random weights of the same shape."""
-    if part.get('type') == 'CLIPRouter':
-        part.update(pretrained=None, allow_random_init=True)
-    elif part.get('type') == 'DACLIP':
-        part.update(pretrained=None, allow_random_init=True, controller_checkpoint=None, warn_untrained=False)
+def random_init(part: dict) -> None:
+    """In place: a part with downloaded weights gets random ones of the same shape, as its
+    class declares (``random_init_overrides``: the CLIP router, DA-CLIP)."""
+    random_init_overrides = getattr(part_class(part.get('type')), 'random_init_overrides', None)
+    if random_init_overrides is not None:
+        part.update(random_init_overrides(dict(part)))
 
 
 def _meta_then_cpu(model: nn.Module, shape: tuple[int, ...], count: Callable[[nn.Module, torch.Tensor], float]):
@@ -141,7 +142,7 @@ def complexity_of(cfg: Config, shape: tuple[int, ...] = (1, 3, 256, 256), repeat
     models (a ``generator`` with ``sample_steps``) are counted by :func:`_sampling_macs`.
     With ``repeats=0`` (untimed) the model is built on the meta device where it allows.
     """
-    walk_parts(cfg.model, random_clip_weights)
+    walk_parts(cfg.model, random_init)
     steps = (cfg.model.get('generator') or {}).get('sample_steps')
     if steps:
         macs = _sampling_macs(cfg, steps, shape)

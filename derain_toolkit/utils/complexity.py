@@ -161,11 +161,7 @@ def thop_profile(model: nn.Module, inputs: tuple) -> tuple[float, float]:
 
 
 class _EveryRoute(nn.Module):
-    """Runs a routed network's router once (``with_router``), then the network once per route.
-
-    Each route is forced through the network's route cache (a ``{key: route}`` map it
-    consults before routing live), so the router runs at most once.
-    """
+    """A routed network's ``run_every_route`` as a module's forward (for the counters)."""
 
     def __init__(self, routed: nn.Module, with_router: bool) -> None:
         super().__init__()
@@ -173,24 +169,16 @@ class _EveryRoute(nn.Module):
         self.with_router = with_router
 
     def forward(self, x: torch.Tensor) -> None:
-        saved = self.routed.route_cache
-        if self.with_router:
-            self.routed.router(x)
-        try:
-            for route in range(self.routed.num_branches):
-                self.routed.route_cache = {'complexity': route}
-                self.routed(x, ['complexity'])
-        finally:
-            self.routed.route_cache = saved
+        self.routed.run_every_route(x, self.with_router)
 
 
 def every_route(model: nn.Module, with_router: bool = True) -> Optional[nn.Module]:
-    """A module whose forward runs the routed network inside ``model`` (CLIP-RPN: a module
-    with ``router``, ``num_branches`` and ``route_cache``) on every route, after its router
-    (``with_router``); ``None`` when ``model`` has no routed network. Count it with
-    :func:`count_macs` or :func:`thop_profile` for the "all routes" convention."""
+    """A module whose forward runs the routed network inside ``model`` on every route, after
+    its router (``with_router``); ``None`` when ``model`` has no routed network. A routed
+    network declares itself with a ``run_every_route(x, with_router)`` method (CLIP-RPN).
+    Count it with :func:`count_macs` or :func:`thop_profile` for the "all routes" convention."""
     for module in model.modules():
-        if all(hasattr(module, name) for name in ('router', 'num_branches', 'route_cache')):
+        if callable(getattr(module, 'run_every_route', None)):
             return _EveryRoute(module, with_router)
     return None
 

@@ -43,8 +43,8 @@ class CLIPRouter(nn.Module):
             or a list of prompts; ``num_branches == len(prompts)``.
         allow_random_init: Permit ``pretrained=None`` (a warning is still issued).
         model_cfg: A full open_clip model config (``embed_dim``, ``vision_cfg``,
-            ``text_cfg``) built instead of ``model_name``'s, e.g. a tiny random CLIP for
-            tests (``model_name`` is then only a label).
+            ``text_cfg``) built instead of ``model_name``'s, or ``'tiny'``: the toolkit's tiny
+            random CLIP for tests (``model_name`` is then only a label).
         quick_gelu: QuickGELU activations; OpenAI's weights were trained with them,
             so the default ``None`` takes it from the tag (``True`` for ``'openai'``) and
             uses ``True`` for a local file of ``ViT-B-32`` (OpenAI's file); set ``False``
@@ -59,7 +59,7 @@ class CLIPRouter(nn.Module):
                  pretrained: Optional[str] = 'openai',
                  prompts: Union[str, Sequence[str]] = 'set3',
                  allow_random_init: bool = False,
-                 model_cfg: Optional[dict] = None,
+                 model_cfg: Optional[Union[dict, str]] = None,
                  quick_gelu: Optional[bool] = None) -> None:
         super().__init__()
         self.prompts = resolve_prompts(prompts)
@@ -79,6 +79,16 @@ class CLIPRouter(nn.Module):
         with torch.no_grad():
             text = self.clip.encode_text(tokenizer(self.prompts), normalize=True)  # (n, D)
         self.register_buffer('text_features', text, persistent=False)
+
+    @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant: the tiny random CLIP (routes arbitrary but fixed; prompts kept)."""
+        return dict(pretrained=None, allow_random_init=True, model_cfg='tiny')
+
+    @staticmethod
+    def random_init_overrides(cfg: dict) -> dict:
+        """Same size, random weights: for counting parameters and MACs without the download."""
+        return dict(pretrained=None, allow_random_init=True)
 
     @staticmethod
     def preflight(cfg: dict) -> list[str]:

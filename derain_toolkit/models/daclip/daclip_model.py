@@ -41,6 +41,7 @@ from derain_toolkit.models.daclip.controller import (
 )
 from derain_toolkit.models.layers.open_clip_loader import (
     build_open_clip,
+    clip_image_input,
     clip_weights_problem,
     resolve_model_cfg,
 )
@@ -201,18 +202,7 @@ class DACLIP(nn.Module):
     def preprocess(self, images: torch.Tensor) -> torch.Tensor:
         """(B, 3, H, W) in [0, 1] → normalised (B, 3, S, S) CLIP input (official ``clip_transform``:
         shorter side resized to S, centre crop)."""
-        height, width = images.shape[-2:]
-        size = self.image_size
-        if (height, width) != (size, size):
-            short, long = min(height, width), max(height, width)
-            new_long = int(size * long / short)
-            new_size = (size, new_long) if height <= width else (new_long, size)
-            images = F.interpolate(images, size=new_size, mode='bicubic', align_corners=False,
-                                   antialias=True).clamp(0, 1)
-            top = int(round((new_size[0] - size) / 2.0))
-            left = int(round((new_size[1] - size) / 2.0))
-            images = images[..., top:top + size, left:left + size]
-        return (images - self.image_mean) / self.image_std
+        return clip_image_input(images, self.image_size, self.image_mean, self.image_std)
 
     def encode_image(self, pixels: torch.Tensor, control: bool = False,
                      normalize: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:

@@ -23,7 +23,9 @@ from copy import deepcopy
 from typing import Optional, Union
 
 import open_clip
+import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from open_clip.pretrained import get_pretrained_cfg
 
 from derain_toolkit.checkpoints.frozen import mark_weights_from_source
@@ -121,6 +123,33 @@ def resolve_model_cfg(model_cfg: Union[dict, str, None]) -> Optional[dict]:
                              '(the toolkit\'s tiny random CLIP, open_clip_loader.TINY_CLIP)')
         model_cfg = TINY_CLIP
     return None if model_cfg is None else deepcopy(dict(model_cfg))
+
+
+def clip_image_input(images: torch.Tensor, size: int, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    """[0, 1] images (B, 3, H, W) -> normalised CLIP input (B, 3, size, size): CLIP's preprocessing.
+
+    The official transform of both CLIP users (OpenAI CLIP's and DA-CLIP's ``Resize(size,
+    bicubic)`` + ``CenterCrop(size)`` + ``Normalize``), on tensors and with torchvision's
+    rounding: the shorter side becomes ``size``, the longer ``int(size * long / short)``
+    (truncated); the crop starts at ``int(round((side - size) / 2))``. Values are clamped to
+    [0, 1] after the resize, as saving to 8 bits would.
+
+    Args:
+        images: (B, 3, H, W) in [0, 1].
+        size: CLIP's input side.
+        mean, std: CLIP's normalisation, (1, 3, 1, 1).
+    """
+    images = images.float()
+    height, width = images.shape[-2:]
+    if (height, width) != (size, size):
+        short, long = min(height, width), max(height, width)
+        new_long = int(size * long / short)
+        new_size = (size, new_long) if height <= width else (new_long, size)
+        images = F.interpolate(images, size=new_size, mode='bicubic', align_corners=False, antialias=True).clamp(0, 1)
+        top = int(round((new_size[0] - size) / 2.0))
+        left = int(round((new_size[1] - size) / 2.0))
+        images = images[..., top:top + size, left:left + size]  # (B, 3, size, size)
+    return (images - mean) / std
 
 
 def build_open_clip(model_name: str,

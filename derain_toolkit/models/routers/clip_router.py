@@ -16,12 +16,12 @@ from typing import Optional, Union
 
 import open_clip
 import torch
-import torch.nn.functional as F
 from open_clip.pretrained import get_pretrained_cfg
 from torch import nn
 
 from derain_toolkit.models.layers.open_clip_loader import (
     build_open_clip,
+    clip_image_input,
     clip_weights_problem,
 )
 from derain_toolkit.models.routers.prompts import resolve_prompts
@@ -105,15 +105,8 @@ class CLIPRouter(nn.Module):
         return self
 
     def _clip_pixels(self, x: torch.Tensor) -> torch.Tensor:
-        """[0, 1] images (B, 3, H, W) -> CLIP input (B, 3, h, w), resized, cropped, normalised."""
-        height, width = x.shape[-2:]
-        scale = max(self.image_size[0] / height, self.image_size[1] / width)
-        resized = (max(self.image_size[0], round(height * scale)), max(self.image_size[1], round(width * scale)))
-        x = F.interpolate(x.float(), size=resized, mode='bicubic', align_corners=False, antialias=True)
-        top = (resized[0] - self.image_size[0]) // 2
-        left = (resized[1] - self.image_size[1]) // 2
-        x = x[..., top:top + self.image_size[0], left:left + self.image_size[1]].clamp(0, 1)
-        return (x - self.mean) / self.std
+        """[0, 1] images (B, 3, H, W) -> CLIP input (B, 3, S, S), resized, cropped, normalised."""
+        return clip_image_input(x, self.image_size[0], self.mean, self.std)
 
     @torch.no_grad()
     def probabilities(self, x: torch.Tensor) -> torch.Tensor:

@@ -45,7 +45,7 @@ def _reference_probabilities(router, images):
     return torch.tensor(probabilities)
 
 
-@pytest.mark.parametrize('size', [(40, 24), (32, 56)])
+@pytest.mark.parametrize('size', [(40, 24), (32, 56), (33, 49)])  # 33x49: torchvision truncates 47.5
 def test_probabilities_and_routes_follow_eq2(router, size):
     torch.manual_seed(1)
     images = torch.rand(3, 3, *size)

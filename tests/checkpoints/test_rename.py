@@ -26,7 +26,7 @@ def test_rename_state_names_every_unmapped_key():
         rename_state(state, lambda key: 'X' if key == 'x' else None, 'Net')
 
 
-@pytest.mark.parametrize('release', ['mprnet', 'prenet', 'restormer', 'irsde_unet', 'daclip_unet', 'promptir'])
+@pytest.mark.parametrize('release', ['mprnet', 'prenet', 'restormer', 'irsde_unet', 'daclip_unet', 'promptir', 'drsformer'])
 def test_every_converter_reports_unknown_keys_through_the_one_strict_rename(release):
     with pytest.raises(KeyError, match=r"1 keys of the checkpoint are not keys of the official .*\['nonsense'\]"
                                        r".*checkpoint_converter"):

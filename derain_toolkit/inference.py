@@ -102,9 +102,9 @@ def load_model(config: ConfigLike, checkpoint: Union[str, os.PathLike],
 
 
 def _run_network(model: nn.Module, x: torch.Tensor) -> dict[str, Any]:
-    """Outputs of a ``Derainer`` (through its generator) or of a bare network, as a dict with ``pred``."""
+    """Outputs of a ``Derainer`` (through its generator and test-time procedure) or of a bare network, as a dict with ``pred``."""
     if hasattr(model, 'generator') and hasattr(model, 'backbone'):
-        return model.generator.sample(model.backbone, x)
+        return model.sample(x)
     out = model(x)
     return dict(out) if isinstance(out, dict) else {'pred': out}
 

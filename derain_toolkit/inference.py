@@ -103,7 +103,8 @@ def load_model(config: ConfigLike, checkpoint: Union[str, os.PathLike],
 
 
 def _run_network(model: nn.Module, x: torch.Tensor) -> dict[str, Any]:
-    """Outputs of a ``Derainer`` (through its generator) or of a bare network, as a dict with ``pred``."""
+    """Outputs of a ``Derainer`` (through its generator and test-time procedure) or of a bare network, as a
+    dict with ``pred``."""
     if isinstance(model, Derainer):
         return model.restore(x)
     out = model(x)

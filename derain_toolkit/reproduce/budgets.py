@@ -123,7 +123,10 @@ def shrink_part(part: dict) -> None:
       but ``dim=12``, expansion 2, prompts at 8/16/32 px (the prompt widths follow ``dim``); ``PReNet``: 8
       channels, 3 stages, 2 residual blocks; ``MPRNet``: 8 channels (+4 per level, +4 in
       ORSNet), 1 CAB per ORB, reduction 2. These are the sizes of their
-      ``configs/<name>_tiny_synthetic.py``, with all their levels.
+      ``configs/<name>_tiny_synthetic.py``, with all their levels. ``NeRDRain``: as
+      ``RestormerUNet`` in each of its U-Nets, INR MLPs [16, 16].
+    * ``WindowPartition`` (NeRD-Rain's windowed test): windows of at most 32 pixels, the
+      smallest budget's image side.
     * ``CLIPRPN``: no route cache (it names files of the real data), mask heads of width 4.
     * ``CLIPRouter``: :data:`TINY_CLIP` with random weights (``pretrained=None``,
       ``allow_random_init=True``): routes are arbitrary but fixed; prompts kept.
@@ -134,7 +137,7 @@ def shrink_part(part: dict) -> None:
     * ``DACLIP``: :data:`TINY_CLIP` with random weights, no controller checkpoint.
     """
     kind = part.get('type')
-    if kind in ('RestormerUNet', 'DRSformer', 'PromptIR'):
+    if kind in ('RestormerUNet', 'DRSformer', 'PromptIR', 'NeRDRain'):
         part['dim'] = 8
         part['num_blocks'] = _one_per_level(part.get('num_blocks', (4, 6, 6, 8)))
         part['heads'] = tuple(min(2, h) for h in part.get('heads', (1, 2, 4, 8)))
@@ -146,6 +149,10 @@ def shrink_part(part: dict) -> None:
         part.update(ffn_expansion_factor=2.0, mefc_steps=2)
     elif kind == 'PromptIR':  # width 12: at 8 the prompt widths (dim * 20 // 3 = 53, ...) leave odd block widths
         part.update(dim=12, ffn_expansion_factor=2.0, prompt_sizes=(8, 16, 32))
+    elif kind == 'NeRDRain':
+        part['inr_hidden'] = (16, 16)
+    elif kind == 'WindowPartition':
+        part['window_size'] = min(32, part.get('window_size', 256))
     elif kind == 'PReNet':
         part.update(channels=8, stages=3, num_res_blocks=2)
     elif kind == 'MPRNet':

@@ -15,4 +15,10 @@ model = dict(backbone=dict(dim=8, num_blocks=[1, 1, 1], heads=[1, 1, 2], inr_hid
 train_dataloader = dict(batch_size=4, num_workers=0, dataset=dict(image_size=64))
 val_dataloader = dict(num_workers=0)
 test_dataloader = dict(num_workers=0)
-default_hooks = dict(logger=dict(interval=50))
+
+train_cfg = dict(max_iters=600, val_interval=300)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
+    dict(type='CosineAnnealingLR', T_max=580, eta_min=1e-5, by_epoch=False, begin=20, end=600),
+]
+default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=300, max_keep_ckpts=2))

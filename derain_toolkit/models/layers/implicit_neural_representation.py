@@ -60,7 +60,7 @@ class ImplicitNeuralRepresentation(nn.Module):
         return torch.cat([coord, encoding.flatten(-3)], dim=-1)
 
     def forward(self, feat: torch.Tensor) -> torch.Tensor:
-        batch, channels, height, width = feat.shape
+        batch, _, height, width = feat.shape
         codes = F.unfold(feat, 3, padding=1).transpose(1, 2)  # (B, h*w, 9C), zero-padded 3x3 neighbourhoods
         query = _pixel_centres(height, width, feat.dtype, feat.device)  # (h*w, 2)
         code_location = _pixel_centres(height, width, feat.dtype, feat.device)  # the nearest code's: the same grid

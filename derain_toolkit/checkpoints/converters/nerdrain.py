@@ -37,7 +37,7 @@ from typing import Optional
 
 from torch import Tensor
 
-from derain_toolkit.checkpoints.converters._rename import rename_state
+from derain_toolkit.checkpoints.converters._rename import first_match, rename_state
 from derain_toolkit.checkpoints.converters._restormer_layout import block_inner_key, mdta_gdfn_key
 from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 
@@ -50,13 +50,34 @@ _BASIC_CONV = re.compile(r'(attn\.qkv_dwconv|ffn\.dwconv)\.main\.0\.(weight|bias
 _PARAM = r'(weight|bias)'
 _SCALE = r'(small|mid|max)'
 
-_STAGE = re.compile(rf'(encoder_level[12]|latent|decoder_level[12])_{_SCALE}([123]?)\.(\d+)\.(.+)')
-_REDUCE = re.compile(rf'reduce_chan_level([12])_{_SCALE}([123]?)\.{_PARAM}')
-_RESAMPLING = re.compile(rf'(down1_2|down2_3|up2_1|up3_2)_{_SCALE}([23]?)\.body\.0\.weight')
-_OTHERS = (
+
+def _block_inner(inner: str) -> Optional[str]:
+    """An official transformer block's attention / feed-forward key as MDTA's / GDFN's."""
+    match = _BASIC_CONV.fullmatch(inner)
+    return f'{match[1]}.{match[2]}' if match else mdta_gdfn_key(inner)
+
+
+def _unet_key(table: dict, scale: str, digit: str, rest: Optional[str]) -> Optional[str]:
+    """``branches.{s}.unets.{k}.`` + ``rest`` for an official scale name and U-Net digit, else ``None``."""
+    unet = table.get((scale, digit))
+    return None if unet is None or rest is None else f'branches.{_SCALES[scale]}.unets.{unet}.{rest}'
+
+
+def _stage(match: re.Match) -> Optional[str]:
+    name = 'latent' if match[1] == 'latent' else f'{match[1][:7]}s.{int(match[1][-1]) - 1}'
+    inner = block_inner_key(match[5], _block_inner)
+    return _unet_key(_STAGE_UNET, match[2], match[3], None if inner is None else f'{name}.{match[4]}.{inner}')
+
+
+_PATTERNS = (
+    (re.compile(rf'(encoder_level[12]|latent|decoder_level[12])_{_SCALE}([123]?)\.(\d+)\.(.+)'), _stage),
+    (re.compile(rf'reduce_chan_level([12])_{_SCALE}([123]?)\.{_PARAM}'),
+     lambda m: _unet_key(_STAGE_UNET, m[2], m[3], f'reduces.{int(m[1]) - 1}.{m[4]}')),
+    (re.compile(rf'(down1_2|down2_3|up2_1|up3_2)_{_SCALE}([23]?)\.body\.0\.weight'),
+     lambda m: _unet_key(_RESAMPLE_UNET, m[2], m[3], f'{_RESAMPLE[m[1]]}.body.0.weight')),
     (re.compile(rf'patch_embed_{_SCALE}\.proj\.weight'), lambda m: f'branches.{_SCALES[m[1]]}.patch_embed.weight'),
     (re.compile(rf'output_{_SCALE}\.{_PARAM}'), lambda m: f'branches.{_SCALES[m[1]]}.output.{m[2]}'),
-    (re.compile(rf'output_mid_context\.{_PARAM}'), lambda m: f'branches.1.contexts.0.{m[1]}'),
+    (re.compile(rf'output_mid_context\.{_PARAM}'), r'branches.1.contexts.0.\1'),
     (re.compile(rf'output_max_context([12])\.{_PARAM}'), lambda m: f'branches.2.contexts.{int(m[1]) - 1}.{m[2]}'),
     (re.compile(r'(upsmall2mid|upmid2max)([12])\.body\.0\.weight'),
      lambda m: f'inr_ups.{0 if m[1] == "upsmall2mid" else 1}.{int(m[2]) - 1}.body.0.weight'),
@@ -66,40 +87,9 @@ _OTHERS = (
 )
 
 
-def _block_inner(inner: str) -> Optional[str]:
-    """An official transformer block's attention / feed-forward key as MDTA's / GDFN's."""
-    match = _BASIC_CONV.fullmatch(inner)
-    return f'{match[1]}.{match[2]}' if match else mdta_gdfn_key(inner)
-
-
-def _unet_prefix(table: dict, scale: str, digit: str) -> Optional[str]:
-    unet = table.get((scale, digit))
-    return None if unet is None else f'branches.{_SCALES[scale]}.unets.{unet}'
-
-
 def nerdrain_key(key: str) -> Optional[str]:
     """The toolkit key of one official NeRD-Rain key, or ``None`` when it has none."""
-    match = _STAGE.fullmatch(key)
-    if match:
-        prefix, inner = _unet_prefix(_STAGE_UNET, match[2], match[3]), block_inner_key(match[5], _block_inner)
-        if prefix is None or inner is None:
-            return None
-        stage = match[1]
-        name = 'latent' if stage == 'latent' else f'{stage[:7]}s.{int(stage[-1]) - 1}'
-        return f'{prefix}.{name}.{match[4]}.{inner}'
-    match = _REDUCE.fullmatch(key)
-    if match:
-        prefix = _unet_prefix(_STAGE_UNET, match[2], match[3])
-        return None if prefix is None else f'{prefix}.reduces.{int(match[1]) - 1}.{match[4]}'
-    match = _RESAMPLING.fullmatch(key)
-    if match:
-        prefix = _unet_prefix(_RESAMPLE_UNET, match[2], match[3])
-        return None if prefix is None else f'{prefix}.{_RESAMPLE[match[1]]}.body.0.weight'
-    for pattern, rename in _OTHERS:
-        match = pattern.fullmatch(key)
-        if match:
-            return rename(match)
-    return None
+    return first_match(_PATTERNS, key)
 
 
 @CHECKPOINT_CONVERTERS.register_module('nerdrain')

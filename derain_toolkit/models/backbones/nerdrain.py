@@ -39,6 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from derain_toolkit.models.backbones.restormer_unet import RestormerUNet
 from derain_toolkit.models.layers.bidirectional_fusion import BidirectionalFusion
 from derain_toolkit.models.layers.implicit_neural_representation import ImplicitNeuralRepresentation
 from derain_toolkit.models.layers.padding import crop_to, pad_to_multiple
@@ -70,6 +71,12 @@ class NeRDRain(nn.Module):
         inr_hidden: Hidden widths of the INR MLPs (official [256, 256, 256]).
         inr_frequencies: Positional-encoding bands of the INRs (official 4).
     """
+
+    @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant: every U-Net as the tiny Restormer family's (width 8, one
+        block per level, at most 2 heads), INR MLPs [16, 16]."""
+        return dict(RestormerUNet.tiny_levels(cfg), inr_hidden=(16, 16))
 
     def __init__(self,
                  inp_channels: int = 3,

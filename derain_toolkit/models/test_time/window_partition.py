@@ -26,6 +26,11 @@ class WindowPartition(nn.Module):
         window_size: ``w`` (official 256). Images must be at least ``w`` on each side.
     """
 
+    @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant: windows of at most 32 pixels, the smallest budget's image side."""
+        return dict(window_size=min(32, cfg.get('window_size', 256)))
+
     def __init__(self, window_size: int = 256) -> None:
         super().__init__()
         if window_size < 1:

@@ -14,6 +14,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from derain_toolkit.errors import InputError
 from derain_toolkit.registry import DATASETS, PART_REGISTRIES, SCOPE
 
 DEVICES = ('auto', 'cpu', 'cuda')
@@ -79,7 +80,7 @@ def enable_amp(cfg: Config, device: str, precision: str) -> None:
             optim_wrapper.pop(cuda_only, None)
 
 
-class PreflightError(RuntimeError):
+class PreflightError(InputError, RuntimeError):
     """Inputs a run needs are missing; the message lists every problem found."""
 
 

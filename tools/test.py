@@ -32,15 +32,10 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from derain_toolkit import load_config
-from derain_toolkit.checkpoints.import_checkpoint import CheckpointMismatchError
 from derain_toolkit.engine.multi_test_loop import format_table
 from derain_toolkit.engine.precision import PRECISIONS, PrecisionChoice, resolve_precision
-from derain_toolkit.engine.runner_utils import (
-    DEVICES,
-    PreflightError,
-    preflight,
-    select_device,
-)
+from derain_toolkit.engine.runner_utils import DEVICES, preflight, select_device
+from derain_toolkit.errors import InputError
 from derain_toolkit.reproduce.runner import score_inputs
 
 
@@ -131,5 +126,5 @@ def main(argv: Optional[list[str]] = None) -> dict:
 if __name__ == '__main__':
     try:
         main()
-    except (PreflightError, CheckpointMismatchError, FileNotFoundError) as error:
+    except (InputError, FileNotFoundError) as error:
         sys.exit(f'{osp.basename(__file__)}: {error}')

@@ -14,6 +14,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from derain_toolkit.engine.config_check import config_problems
 from derain_toolkit.errors import InputError
 from derain_toolkit.registry import DATASETS, PART_REGISTRIES, SCOPE
 
@@ -117,14 +118,16 @@ def _model_problems(cfg: Any) -> list[str]:
 
 
 def preflight(cfg: Config, splits: tuple[str, ...]) -> None:
-    """Check, before anything is built, that the datasets and weights a run needs exist.
+    """Check, before anything is built, that the config's keys are known and that the datasets
+    and weights a run needs exist.
 
     The runner builds its model (and CLIP, for CLIP-RPN) long before its dataloaders;
     this builds the datasets of ``{split}_dataloader`` first (a ``test_dataloader`` given
     as ``{name: dataloader}`` set by set, a ``MixedRainDataset`` member by member) and
     asks every part of the model config with a ``preflight(cfg) -> list[str]`` static
     method (CLIP routers, DA-CLIP: missing weights) for its problems, then reports them
-    all at once.
+    all at once. Unknown config keys and non-numbers given for numbers come first
+    (:func:`~derain_toolkit.engine.config_check.config_problems`).
 
     Args:
         cfg: The full config.
@@ -134,7 +137,7 @@ def preflight(cfg: Config, splits: tuple[str, ...]) -> None:
         PreflightError: listing every missing dataset folder and weight file, each with its fix.
     """
     init_default_scope(cfg.get('default_scope', SCOPE))
-    problems = []
+    problems = config_problems(cfg)
     for split in splits:
         loader = cfg.get(f'{split}_dataloader')
         if not loader:

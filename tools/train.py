@@ -100,8 +100,8 @@ def build_train_config(args: argparse.Namespace) -> Config:
 def main(argv: Optional[list[str]] = None) -> Runner:
     """Train as the command line says; return the runner (for tests and notebooks)."""
     cfg = build_train_config(parse_args(argv))
-    preflight(cfg, ('train', 'val'))
     with work_dir_lock(cfg.work_dir):
+        preflight(cfg, ('train', 'val'))
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
         runner.logger.info(f'precision: {cfg.precision.precision} ({cfg.precision.reason})')
         runner.train()

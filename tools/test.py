@@ -76,7 +76,7 @@ def build_test_config(args: argparse.Namespace) -> Config:
     cfg.launcher = 'none'
     if not args.no_input_scores:
         score_inputs(cfg)
-    cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+    cfg.custom_hooks = [*cfg.get('custom_hooks', []), dict(type='NonFiniteOutputHook'),
                         dict(type='SaveDerainedImagesHook', out_dir=osp.join(out, 'images'))]
     return cfg
 

@@ -86,15 +86,16 @@ class PreflightError(InputError, RuntimeError):
 
 
 def _dataset_problems(dataset_cfg: dict) -> list[str]:
-    """Build ``dataset_cfg`` (each member of a ``MixedRainDataset`` on its own); return the errors."""
+    """Build ``dataset_cfg`` (each member of a ``MixedRainDataset`` on its own); return the errors and,
+    for datasets that check their files (``pair_problems()``), the unreadable or mismatched pairs."""
     if dataset_cfg.get('type') == 'MixedRainDataset':
         return [problem for member in dataset_cfg.get('datasets', []) if isinstance(member, dict)
                 for problem in _dataset_problems(member)]
     try:
-        DATASETS.build(dataset_cfg)
+        dataset = DATASETS.build(dataset_cfg)
     except (OSError, ValueError, KeyError) as error:
         return [f'{type(error).__name__}: {error}']
-    return []
+    return dataset.pair_problems() if hasattr(dataset, 'pair_problems') else []
 
 
 def _model_problems(cfg: Any) -> list[str]:

@@ -119,6 +119,37 @@ def read_image(path: PathLike, exif_orientation: bool = False) -> np.ndarray:
     return apply_orientation(image, _exif_orientation(data)) if exif_orientation else image
 
 
+def image_size(path: PathLike) -> tuple[int, int]:
+    """``(height, width)`` of an image file from its header, without decoding the pixels.
+
+    Checks what can be checked cheaply: the file exists, is not empty, is not a truncated
+    PNG/JPEG (its end marker) and has a header Pillow recognises. A file corrupt in the
+    middle passes and is found by :func:`read_image` when it is read.
+
+    Raises:
+        ImageReadError: Naming the file and the problem.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImageReadError(path, 'file does not exist; check the path and the data_root')
+    size = path.stat().st_size
+    if size == 0:
+        raise ImageReadError(path, 'file is empty (0 bytes); re-copy or re-download it')
+    with open(path, 'rb') as handle:
+        head = handle.read(8)
+        handle.seek(max(8, size - 64))
+        ends = head + handle.read()  # the signature and the last 64 bytes
+    reason = _truncation_reason(ends)
+    if reason is not None:
+        raise ImageReadError(path, reason)
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as error:
+        raise ImageReadError(path, f'not a decodable image ({error})') from None
+    return height, width
+
+
 def write_image(path: PathLike, array: np.ndarray) -> None:
     """Write an RGB(A) or grayscale array atomically, creating parent folders.
 

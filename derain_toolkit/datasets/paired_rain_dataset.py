@@ -55,8 +55,10 @@ class PairedRainDataset(RainDatasetBase):
         self.rain800_rain_side = rain800_rain_side
         self.layout, self.pairs = discover_pairs(data_root, layout, rain_dir, gt_dir)
         self.skip_bad_pairs = skip_bad_pairs
+        self.skipped: list[str] = []  # the problem of each pair dropped by skip_bad_pairs
         if skip_bad_pairs:
             bad = self._bad_pairs()
+            self.skipped = list(bad.values())
             if bad:
                 print_log(f'{self.name}: skipping {len(bad)} of {len(self.pairs)} pairs (skip_bad_pairs=True):\n'
                           + '\n'.join(f'  {reason}' for reason in bad.values()), logger='current', level=logging.WARNING)

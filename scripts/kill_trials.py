@@ -11,7 +11,7 @@ checkpoints kept), kills it with SIGKILL at one moment, lists the files left, th
 
 Moments: ``step`` while an ``iter_N.pth`` is being written, ``best`` while a
 ``best_PSNR_iter_N.pth`` is being written (the k-th such write for trial k), ``random`` at
-a uniformly random time. To land inside a write, the killed process writes checkpoint
+a uniformly random time within 20 s after iteration 1 is logged. To land inside a write, the killed process writes checkpoint
 files in 8 chunks 60 ms apart (only the timing changes) and the kill is sent once the
 ``.tmp`` file has its first chunk. The table printed at the end is what docs/faults.md shows.
 """
@@ -87,11 +87,15 @@ def trial(kind: str, index: int, out: Path, rng: random.Random) -> dict:
     work_dir = out / f'{kind}_{index}'
     work_dir.mkdir(parents=True)
     pattern = {'step': r'iter_\d+\.pth', 'best': r'best_.*\.pth', 'random': ''}[kind]
-    with open(work_dir.parent / f'{kind}_{index}.killed.txt', 'w') as log:
+    log_path = work_dir.parent / f'{kind}_{index}.killed.txt'
+    with open(log_path, 'w') as log:
         process = _start(work_dir, pattern, False, log)
         if kind == 'random':
-            time.sleep(rng.uniform(6.0, 30.0))
-            moment = 'random'
+            while process.poll() is None and not _logged_iters(log_path.read_text()):
+                time.sleep(0.05)
+            delay = rng.uniform(0.0, 20.0)
+            time.sleep(delay)
+            moment = f'{delay:.1f} s after iteration 1'
         else:
             prefix = 'iter_' if kind == 'step' else 'best_'
             moment = _wait_for_write(work_dir, prefix, index, process) or 'ended before'

@@ -21,6 +21,9 @@ Faults and moved work dirs (issue 17, ``docs/faults.md``):
 * ``last_checkpoint`` holds the path relative to the work dir, so a copied work dir
   resumes from its own checkpoint; the best checkpoint recorded by a run is looked up in
   this run's ``out_dir`` by name, never removed from another folder.
+* A run starts by removing the ``*.pth.tmp`` files a killed run left in the work dir
+  (never complete checkpoints; ``tools/train.py`` holds the work dir's lock, so no other
+  run is writing them).
 * ``resume=True`` without ``load_from`` (``tools/train.py --resume``) continues from the
   newest checkpoint that loads (:func:`~derain_toolkit.checkpoints.resume.find_resume_checkpoint`),
   saying which files it passed over, and says so when there is none (training then starts at 0).
@@ -156,7 +159,13 @@ class AtomicCheckpointHook(CheckpointHook):
         runner.logger.info(f'Checkpoint read: {imported.description}')
 
     def before_run(self, runner) -> None:
-        """For ``resume=True`` without a file: pick the newest complete checkpoint of the work dir."""
+        """Remove the partial ``*.pth.tmp`` of a killed run; for ``resume=True`` without a file, pick the
+        newest complete checkpoint of the work dir."""
+        if is_main_process() and osp.isdir(runner.work_dir):
+            for name in sorted(os.listdir(runner.work_dir)):
+                if name.endswith('.pth' + TMP_SUFFIX):
+                    os.remove(osp.join(runner.work_dir, name))
+                    runner.logger.warning(f'removed {name}: the partial checkpoint of an interrupted write')
         if not runner._resume or runner._load_from is not None:
             return
         choice = find_resume_checkpoint(runner.work_dir)

@@ -118,13 +118,14 @@ def test_kill_during_best_write_keeps_previous_best_and_resumes(make_runner, toy
     assert sorted(p.name for p in work_dir.glob('*.pth*')) == ['best_score_iter_2.pth', 'iter_2.pth', 'iter_4.pth']
     assert _load_checkpoint(str(work_dir / 'best_score_iter_2.pth'))['meta']['iter'] == 2
 
+    (work_dir / 'best_score_iter_4.pth.tmp').write_bytes(b'partial')  # what a real kill -9 leaves
     resumed = _validating_runner(make_runner, toy_dataset, 6, evaluations, resume=True)
     resumed.train()
     assert resumed.iter == 6
     assert _load_checkpoint(str(work_dir / 'iter_6.pth'))['message_hub']['runtime_info']['best_ckpt'].endswith(
         'best_score_iter_6.pth')
     # the new best replaced the old one only after it was complete; resumed at 4, not from 0
-    assert sorted(p.name for p in work_dir.glob('best_*')) == ['best_score_iter_6.pth']
+    assert sorted(p.name for p in work_dir.glob('best_*')) == ['best_score_iter_6.pth']  # the partial file removed
     log = sorted(work_dir.glob('*/*.log'))[-1].read_text()
     assert f'resume: continuing from {work_dir / "iter_4.pth"}' in log and 'resumed epoch: 0, iter: 4' in log
 

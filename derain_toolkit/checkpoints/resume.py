@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from derain_toolkit.engine.safe_checkpoint import load_local_checkpoint
+from derain_toolkit.checkpoints.safe_checkpoint import load_local_checkpoint
 from derain_toolkit.errors import InputError
 
 LAST_CHECKPOINT = 'last_checkpoint'

@@ -36,6 +36,11 @@ the memory layout (the same operations, equal up to float rounding). ``precision
 ``'bf16'`` (CPU or CUDA) or ``'fp16'`` (CUDA) runs under autocast, which is not exact:
 ``benchmarks/official_restormer.py`` reports its PSNR change. ``'auto'`` takes bf16 only
 where the device runs it natively (``derain_toolkit/engine/precision.py``).
+
+Faults (issue 17): a network output with NaN or Inf (a diverged checkpoint, an overflow
+in fp16) raises :class:`NonFiniteOutputError` naming the checkpoint instead of being
+clamped into a black image; ``tile`` and ``tile_overlap`` are checked by
+:func:`check_tiling` before anything runs.
 """
 import contextlib
 import math
@@ -53,6 +58,7 @@ from derain_toolkit.build import ConfigLike, build_model, load_config
 from derain_toolkit.checkpoints.import_checkpoint import load_checkpoint_file
 from derain_toolkit.engine.options import resolve_device
 from derain_toolkit.engine.precision import AUTOCAST_DTYPES, resolve_precision
+from derain_toolkit.errors import InputError
 from derain_toolkit.models.derainer import Derainer
 from derain_toolkit.utils.image_io import from_float01, to_float01
 
@@ -60,6 +66,31 @@ MIN_AUTO_TILE = 128
 _PROBE_SIZE = 64
 _CPU_LIVE_FACTOR = 4.0
 _MEMORY_FRACTION = 0.5
+
+
+class NonFiniteOutputError(InputError, RuntimeError):
+    """The network's output holds NaN or Inf; the message names the checkpoint."""
+
+
+def non_finite_message(values: torch.Tensor, checkpoint: Optional[str]) -> Optional[str]:
+    """``None`` when ``values`` are all finite, else what is wrong (counts, checkpoint) and the fix."""
+    finite = torch.isfinite(values)
+    if bool(finite.all()):
+        return None
+    nan = int(torch.isnan(values).sum())
+    return (f"the model's output is not finite ({nan} NaN and {int((~finite).sum()) - nan} Inf of {values.numel()} "
+            f"values) with checkpoint {checkpoint or '(weights as built)'}; nothing was written for it. Fix: use an "
+            'earlier checkpoint of the run (its weights or this image overflow), or --precision fp32')
+
+
+def check_tiling(tile: Optional[int], tile_overlap: int) -> None:
+    """Raise ``ValueError`` unless ``tile`` is ``None`` or >= 0 and ``0 <= tile_overlap < tile`` when tiling."""
+    if tile is not None and tile < 0:
+        raise ValueError(f'--tile must be 0 (whole image), a positive tile side in pixels or absent (automatic); '
+                         f'got {tile}')
+    if tile_overlap < 0 or (tile and tile_overlap >= tile):
+        raise ValueError(f'--tile-overlap must be in [0, tile) = [0, {tile}), got {tile_overlap}' if tile else
+                         f'--tile-overlap must be >= 0, got {tile_overlap}')
 
 
 @dataclass
@@ -99,6 +130,7 @@ def load_model(config: ConfigLike, checkpoint: Union[str, os.PathLike],
     cfg = load_config(config)
     model = build_model(cfg)
     load_checkpoint_file(model, checkpoint, cfg.get('checkpoint_converter'))
+    model.__dict__['_derain_checkpoint'] = os.fspath(checkpoint)  # named by NonFiniteOutputError
     return model.to(resolve_device(device)).eval()
 
 
@@ -143,6 +175,9 @@ def _forward(model: nn.Module, x: torch.Tensor, precision: str) -> tuple[torch.T
                 else contextlib.nullcontext())
     with torch.inference_mode(), autocast:
         outputs = _run_network(model, x)
+    problem = non_finite_message(outputs['pred'], model.__dict__.get('_derain_checkpoint'))
+    if problem is not None:
+        raise NonFiniteOutputError(problem)
     pred = outputs['pred'].float().clamp(0, 1)
     return pred, _level_masks(outputs.get('masks'), tuple(x.shape[-2:]), _pad_multiple(model))
 
@@ -303,11 +338,14 @@ def derain(model: nn.Module,
 
     Returns:
         :class:`DerainResult` with the image in the input's shape and dtype.
+
+    Raises:
+        NonFiniteOutputError: The network's output holds NaN or Inf.
+        ValueError: ``tile`` or ``tile_overlap`` out of range (:func:`check_tiling`), or an unsupported image.
     """
     device = next(model.parameters()).device if device is None else resolve_device(device)
     precision = resolve_precision(precision, device.type).precision
-    if tile is not None and tile > 0 and not 0 <= tile_overlap < tile:
-        raise ValueError(f'tile_overlap must be in [0, tile) = [0, {tile}), got {tile_overlap}')
+    check_tiling(tile, tile_overlap)
     model.to(device)
     x, alpha = _to_network_input(np.asarray(image))
     x = x.to(device)

@@ -6,10 +6,13 @@ Usage::
         [--tile N] [--tile-overlap N] [--precision auto|fp32|bf16|fp16]
         [--device auto|cpu|cuda] [--compare [--all-masks]]
 
-Inputs: image files (any name), folders (every image file below them, by suffix) and
-glob patterns (``'rain/**/*.png'``, quoted). Each output is written to ``DIR`` in its
-input's format and bit depth (8- or 16-bit, grayscale, RGBA with the alpha kept), named
-like its input (relative to the folder it was found in). With ``--compare``,
+Inputs: image files (any name), folders (every image file below them, by suffix, GIFs
+included) and glob patterns (``'rain/**/*.png'``, quoted). Each output is written to
+``DIR`` in its input's format and bit depth (8- or 16-bit, grayscale, RGBA with the alpha
+kept), named like its input (relative to the folder it was found in); two inputs that
+would share an output name are refused before anything runs. Pixels are turned upright
+as the EXIF orientation says. A GIF is derained as its first frame and written as PNG;
+an animated one is named with a warning (``derain_toolkit/utils/image_files.py``). With ``--compare``,
 ``DIR/compare/<name>.png`` shows rainy | derained (| predicted rain mask, for models
 that predict one) side by side. ``--all-masks`` puts the mask of every level there
 instead of the finest alone, coarsest first, each upsampled to the image: CLIP-RPN's
@@ -26,7 +29,6 @@ replace its input is refused. The closing summary counts the failures and the ex
 status is 1 when any file failed (2 when the model cannot be loaded).
 """
 import argparse
-import glob
 import os
 import sys
 from collections.abc import Sequence
@@ -39,10 +41,10 @@ from tqdm import tqdm
 
 from derain_toolkit.engine.options import tool_device, tool_parser
 from derain_toolkit.engine.precision import resolve_precision
-from derain_toolkit.inference import derain, load_model
+from derain_toolkit.inference import check_tiling, derain, load_model
+from derain_toolkit.utils.image_files import animation_frames, collect_inputs, output_clashes
 from derain_toolkit.utils.image_io import ImageReadError, read_image, write_image
 
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
 _MAX_VALUE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
 
 
@@ -61,31 +63,6 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument('--all-masks', action='store_true',
                         help='with --compare: the rain mask of every level, coarsest first (CLIP-RPN Fig. 9)')
     return parser.parse_args(argv)
-
-
-def collect_inputs(patterns: list[str]) -> tuple[list[tuple[Path, Path]], list[str]]:
-    """Expand files, folders and globs into ``(input path, output name)`` pairs, in order, once each.
-
-    Returns:
-        The pairs and the patterns that matched nothing.
-    """
-    found: dict[Path, Path] = {}
-    unmatched = []
-    for pattern in patterns:
-        path = Path(pattern)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob('*') if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-            pairs = [(p, p.relative_to(path)) for p in files]
-        elif path.is_file():
-            pairs = [(path, Path(path.name))]
-        else:
-            pairs = [(Path(p), Path(Path(p).name)) for p in sorted(glob.glob(pattern, recursive=True))
-                     if Path(p).is_file()]
-        if not pairs:
-            unmatched.append(pattern)
-        for file, name in pairs:
-            found.setdefault(file.resolve(), name)
-    return list(found.items()), unmatched
 
 
 def _as_rgb(image: np.ndarray) -> np.ndarray:
@@ -111,7 +88,7 @@ def derain_one(model, source: Path, target: Path, args: argparse.Namespace, comp
     """Derain ``source`` into ``target`` (and its comparison strip); raises on any failure."""
     if _same_file(source, target):
         raise ValueError(f'the output {target} would overwrite the input; choose another --out folder')
-    image = read_image(source)
+    image = read_image(source, exif_orientation=True)
     result = derain(model, image, tile=args.tile, tile_overlap=args.tile_overlap, precision=args.precision)
     write_image(target, result.image)
     if args.compare:
@@ -129,6 +106,22 @@ def main(argv: Optional[list[str]] = None) -> int:
     if not inputs:
         print('error: no input images found; give image files, folders or quoted glob patterns', file=sys.stderr)
         return 2
+    clashes = output_clashes(inputs)
+    for name, sources in clashes.items():
+        print(f"error: {', '.join(map(str, sources))} would all be written to {Path(args.out) / name}; "
+              'derain them into separate --out folders (or rename them)', file=sys.stderr)
+    try:
+        check_tiling(args.tile, args.tile_overlap)
+    except ValueError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    if clashes:
+        return 2
+    for source, name in inputs:
+        frames = animation_frames(source)
+        if frames > 1:
+            print(f'warning: {source} is animated ({frames} frames): only its first frame is derained, '
+                  f'written as {Path(args.out) / name}', file=sys.stderr)
     try:
         device = tool_device(args.device)
         choice = resolve_precision(args.precision, device)

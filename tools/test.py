@@ -32,11 +32,11 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from derain_toolkit import load_config
-from derain_toolkit.checkpoints.import_checkpoint import CheckpointMismatchError
 from derain_toolkit.engine.multi_test_loop import format_table
 from derain_toolkit.engine.options import tool_device, tool_parser
 from derain_toolkit.engine.precision import PrecisionChoice, resolve_precision
-from derain_toolkit.engine.runner_utils import PreflightError, preflight, score_inputs
+from derain_toolkit.engine.runner_utils import preflight, score_inputs
+from derain_toolkit.errors import InputError
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -70,7 +70,7 @@ def build_test_config(args: argparse.Namespace) -> Config:
     cfg.launcher = 'none'
     if not args.no_input_scores:
         score_inputs(cfg)
-    cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+    cfg.custom_hooks = [*cfg.get('custom_hooks', []), dict(type='NonFiniteOutputHook'),
                         dict(type='SaveDerainedImagesHook', out_dir=osp.join(out, 'images'))]
     return cfg
 
@@ -120,5 +120,5 @@ def main(argv: Optional[list[str]] = None) -> dict:
 if __name__ == '__main__':
     try:
         main()
-    except (PreflightError, CheckpointMismatchError, FileNotFoundError) as error:
+    except (InputError, FileNotFoundError) as error:
         sys.exit(f'{osp.basename(__file__)}: {error}')

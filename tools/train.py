@@ -34,7 +34,9 @@ from derain_toolkit import load_config
 from derain_toolkit.engine.launcher import setup_launcher
 from derain_toolkit.engine.options import tool_device, tool_parser
 from derain_toolkit.engine.precision import PrecisionChoice, resolve_precision
-from derain_toolkit.engine.runner_utils import PreflightError, enable_amp, preflight
+from derain_toolkit.engine.runner_utils import enable_amp, preflight
+from derain_toolkit.engine.work_dir_lock import work_dir_lock
+from derain_toolkit.errors import InputError
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -92,15 +94,16 @@ def build_train_config(args: argparse.Namespace) -> Config:
 def main(argv: Optional[list[str]] = None) -> Runner:
     """Train as the command line says; return the runner (for tests and notebooks)."""
     cfg = build_train_config(parse_args(argv))
-    preflight(cfg, ('train', 'val'))
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    runner.logger.info(f'precision: {cfg.precision.precision} ({cfg.precision.reason})')
-    runner.train()
+    with work_dir_lock(cfg.work_dir):
+        preflight(cfg, ('train', 'val'))
+        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        runner.logger.info(f'precision: {cfg.precision.precision} ({cfg.precision.reason})')
+        runner.train()
     return runner
 
 
 if __name__ == '__main__':
     try:
         main()
-    except PreflightError as error:
+    except InputError as error:
         sys.exit(f'{osp.basename(__file__)}: {error}')

@@ -1,13 +1,15 @@
 """Paired rainy/clean images in the published layouts (CLIP-RPN Sec. 4.1 datasets)."""
+import logging
 from pathlib import Path
 from typing import Callable, Dict, Optional, Sequence, Union
 
 import numpy as np
+from mmengine.logging import print_log
 
 from derain_toolkit.datasets._rain_dataset_base import RainDatasetBase
 from derain_toolkit.datasets.layouts import discover_pairs
 from derain_toolkit.registry import DATASETS
-from derain_toolkit.utils.image_io import ImageReadError, read_image, to_float01, to_rgb
+from derain_toolkit.utils.image_io import ImageReadError, image_size, read_image, to_float01, to_rgb
 
 
 @DATASETS.register_module()
@@ -18,7 +20,9 @@ class PairedRainDataset(RainDatasetBase):
     Images are read as 8- or 16-bit, converted to RGB (gray repeated, alpha dropped)
     and scaled to float32 in [0, 1]. A missing, empty, truncated or corrupt file
     raises :class:`~derain_toolkit.utils.image_io.ImageReadError` naming it, from
-    ``__getitem__``.
+    ``__getitem__``. :meth:`pair_problems` finds unreadable files and pairs of different
+    sizes from the file headers before training (``tools/train.py``'s preflight lists them);
+    ``skip_bad_pairs=True`` drops those pairs instead, with a warning naming each (issue 17).
 
     Rain800 side-by-side images (ID-CGAN release) hold the clean and the rainy
     half; public loaders disagree on which side is which, so ``rain800_rain_side``
@@ -35,12 +39,14 @@ class PairedRainDataset(RainDatasetBase):
         gt_dir: Clean sub-folder for folder layouts (``target`` / auto-detected by default).
         name: Name stored in each sample (``data_samples['dataset']``); default the
             root's folder names (``Rain100L/train``).
+        skip_bad_pairs: Drop the pairs :meth:`pair_problems` finds (reported as a warning)
+            instead of letting the preflight stop the run.
     """
 
     def __init__(self, data_root: str, layout: str = 'auto',
                  pipeline: Optional[Sequence[Union[dict, Callable]]] = None,
                  rain800_rain_side: str = 'right', rain_dir: Optional[str] = None,
-                 gt_dir: Optional[str] = None, name: Optional[str] = None) -> None:
+                 gt_dir: Optional[str] = None, name: Optional[str] = None, skip_bad_pairs: bool = False) -> None:
         if rain800_rain_side not in ('left', 'right'):
             raise ValueError(f"rain800_rain_side must be 'left' or 'right', got {rain800_rain_side!r}")
         root = Path(data_root)
@@ -48,6 +54,44 @@ class PairedRainDataset(RainDatasetBase):
         self.data_root = str(data_root)
         self.rain800_rain_side = rain800_rain_side
         self.layout, self.pairs = discover_pairs(data_root, layout, rain_dir, gt_dir)
+        self.skip_bad_pairs = skip_bad_pairs
+        self.skipped: list[str] = []  # the problem of each pair dropped by skip_bad_pairs
+        if skip_bad_pairs:
+            bad = self._bad_pairs()
+            self.skipped = list(bad.values())
+            if bad:
+                print_log(f'{self.name}: skipping {len(bad)} of {len(self.pairs)} pairs (skip_bad_pairs=True):\n'
+                          + '\n'.join(f'  {reason}' for reason in bad.values()), logger='current', level=logging.WARNING)
+            self.pairs = [pair for index, pair in enumerate(self.pairs) if index not in bad]
+
+    def _bad_pairs(self) -> dict[int, str]:
+        """Index -> problem of every pair whose files are unreadable or whose sizes differ (from the headers)."""
+        bad = {}
+        for index, pair in enumerate(self.pairs):
+            try:
+                rain_size = image_size(pair.rain_path)
+                if pair.side_by_side:
+                    if rain_size[1] % 2:
+                        bad[index] = (f"side-by-side image '{pair.rain_path}' has an odd width ({rain_size[1]}); "
+                                      'expected two halves of equal width')
+                    continue
+                gt_size = image_size(pair.gt_path)
+            except ImageReadError as error:
+                bad[index] = str(error)
+                continue
+            if rain_size != gt_size:
+                bad[index] = (f"rainy image '{pair.rain_path}' is {rain_size} but its clean partner "
+                              f"'{pair.gt_path}' is {gt_size}; the pair must have the same size")
+        return bad
+
+    def pair_problems(self) -> list[str]:
+        """What is wrong with each bad pair (see :meth:`_bad_pairs`), with the fix; empty when all are fine."""
+        bad = self._bad_pairs()
+        if not bad:
+            return []
+        return [f'{self.name}: {len(bad)} of {len(self.pairs)} pairs are unreadable or of different sizes; fix or '
+                f'remove them, or set skip_bad_pairs=True on the dataset to train without them (reported):',
+                *(f'    {reason}' for reason in bad.values())]
 
     @property
     def metainfo(self) -> Dict:

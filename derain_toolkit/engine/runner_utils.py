@@ -8,6 +8,8 @@ from typing import Any
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from derain_toolkit.engine.config_check import config_problems
+from derain_toolkit.errors import InputError
 from derain_toolkit.registry import DATASETS, SCOPE, part_class, walk_parts
 
 
@@ -57,20 +59,21 @@ def score_inputs(cfg: Config) -> Config:
     return cfg
 
 
-class PreflightError(RuntimeError):
+class PreflightError(InputError, RuntimeError):
     """Inputs a run needs are missing; the message lists every problem found."""
 
 
 def _dataset_problems(dataset_cfg: dict) -> list[str]:
-    """Build ``dataset_cfg`` (each member of a ``MixedRainDataset`` on its own); return the errors."""
+    """Build ``dataset_cfg`` (each member of a ``MixedRainDataset`` on its own); return the errors and,
+    for datasets that check their files (``pair_problems()``), the unreadable or mismatched pairs."""
     if dataset_cfg.get('type') == 'MixedRainDataset':
         return [problem for member in dataset_cfg.get('datasets', []) if isinstance(member, dict)
                 for problem in _dataset_problems(member)]
     try:
-        DATASETS.build(dataset_cfg)
+        dataset = DATASETS.build(dataset_cfg)
     except (OSError, ValueError, KeyError) as error:
         return [f'{type(error).__name__}: {error}']
-    return []
+    return dataset.pair_problems() if hasattr(dataset, 'pair_problems') else []
 
 
 def _model_problems(cfg: Any) -> list[str]:
@@ -87,14 +90,16 @@ def _model_problems(cfg: Any) -> list[str]:
 
 
 def preflight(cfg: Config, splits: tuple[str, ...]) -> None:
-    """Check, before anything is built, that the datasets and weights a run needs exist.
+    """Check, before anything is built, that the config's keys are known and that the datasets
+    and weights a run needs exist.
 
     The runner builds its model (and CLIP, for CLIP-RPN) long before its dataloaders;
     this builds the datasets of ``{split}_dataloader`` first (a ``test_dataloader`` given
     as ``{name: dataloader}`` set by set, a ``MixedRainDataset`` member by member) and
     asks every part of the model config with a ``preflight(cfg) -> list[str]`` static
     method (CLIP routers, DA-CLIP: missing weights) for its problems, then reports them
-    all at once.
+    all at once. Unknown config keys and non-numbers given for numbers come first
+    (:func:`~derain_toolkit.engine.config_check.config_problems`).
 
     Args:
         cfg: The full config.
@@ -104,7 +109,7 @@ def preflight(cfg: Config, splits: tuple[str, ...]) -> None:
         PreflightError: listing every missing dataset folder and weight file, each with its fix.
     """
     init_default_scope(cfg.get('default_scope', SCOPE))
-    problems = []
+    problems = config_problems(cfg)
     for split in splits:
         loader = cfg.get(f'{split}_dataloader')
         if not loader:

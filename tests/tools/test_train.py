@@ -119,3 +119,11 @@ def test_device_cpu_hides_gpus_before_torch_starts(load_tool, monkeypatch):
                             f'sys.path.insert(0, {str(REPO / "tools")!r}); import _bootstrap; {code}'],
                            capture_output=True, text=True, env=dict(os.environ, CUDA_VISIBLE_DEVICES='0'))
     assert probe.stdout.split() == ['False', 'cpu'], probe.stderr[-2000:]
+
+
+def test_resume_from_a_corrupt_checkpoint_is_one_line_naming_the_file(run_as_script, tmp_path):
+    (tmp_path / 'iter_2.pth').write_bytes(b'\x00' * 64)
+    message = run_as_script('train', _train_argv(tmp_path / 'run', 'train_cfg.max_iters=1',
+                                                 extra=['--resume', str(tmp_path / 'iter_2.pth')]))
+    assert message.startswith(f"train.py: Checkpoint '{tmp_path / 'iter_2.pth'}' cannot be read") and '\n' not in message
+    assert 'weights_only' not in message

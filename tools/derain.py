@@ -137,7 +137,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         device = select_device(args.device)
         choice = resolve_precision(args.precision, device)
         model = load_model(args.config, args.checkpoint, device=device)
-    except (FileNotFoundError, ValueError, KeyError, RuntimeError) as error:
+    except (FileNotFoundError, ImportError, ValueError, KeyError, RuntimeError) as error:
         print(f'error: cannot load the model: {error}', file=sys.stderr)
         return 2
     print(f'precision: {choice.precision} ({choice.reason})', file=sys.stderr)

@@ -32,6 +32,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from derain_toolkit import load_config
+from derain_toolkit.build import PluginImportError
 from derain_toolkit.checkpoints.import_checkpoint import CheckpointMismatchError
 from derain_toolkit.engine.multi_test_loop import format_table
 from derain_toolkit.engine.precision import PRECISIONS, PrecisionChoice, resolve_precision
@@ -131,5 +132,5 @@ def main(argv: Optional[list[str]] = None) -> dict:
 if __name__ == '__main__':
     try:
         main()
-    except (PreflightError, CheckpointMismatchError, FileNotFoundError) as error:
+    except (PreflightError, CheckpointMismatchError, FileNotFoundError, PluginImportError) as error:
         sys.exit(f'{osp.basename(__file__)}: {error}')

@@ -31,6 +31,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from derain_toolkit import load_config
+from derain_toolkit.build import PluginImportError
 from derain_toolkit.engine.launcher import LAUNCHERS, setup_launcher
 from derain_toolkit.engine.precision import PRECISIONS, PrecisionChoice, resolve_precision
 from derain_toolkit.engine.runner_utils import (
@@ -114,5 +115,5 @@ def main(argv: Optional[list[str]] = None) -> Runner:
 if __name__ == '__main__':
     try:
         main()
-    except PreflightError as error:
+    except (PreflightError, PluginImportError) as error:
         sys.exit(f'{osp.basename(__file__)}: {error}')

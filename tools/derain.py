@@ -30,7 +30,6 @@ replace its input is refused. The closing summary counts the failures and the ex
 status is 1 when any file failed (2 when the model cannot be loaded).
 """
 import argparse
-import glob
 import os
 import sys
 from collections.abc import Sequence
@@ -44,9 +43,8 @@ from tqdm import tqdm
 from derain_toolkit.engine.runner_utils import DEVICES, select_device
 from derain_toolkit.engine.precision import PRECISIONS, resolve_precision
 from derain_toolkit.inference import derain, load_model
-from derain_toolkit.utils.image_io import ImageReadError, read_image, write_image
+from derain_toolkit.utils.image_io import ImageReadError, collect_image_files, read_image, write_image
 
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
 _MAX_VALUE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
 
 
@@ -71,31 +69,6 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument('--all-masks', action='store_true',
                         help='with --compare: the rain mask of every level, coarsest first (CLIP-RPN Fig. 9)')
     return parser.parse_args(argv)
-
-
-def collect_inputs(patterns: list[str]) -> tuple[list[tuple[Path, Path]], list[str]]:
-    """Expand files, folders and globs into ``(input path, output name)`` pairs, in order, once each.
-
-    Returns:
-        The pairs and the patterns that matched nothing.
-    """
-    found: dict[Path, Path] = {}
-    unmatched = []
-    for pattern in patterns:
-        path = Path(pattern)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob('*') if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-            pairs = [(p, p.relative_to(path)) for p in files]
-        elif path.is_file():
-            pairs = [(path, Path(path.name))]
-        else:
-            pairs = [(Path(p), Path(Path(p).name)) for p in sorted(glob.glob(pattern, recursive=True))
-                     if Path(p).is_file()]
-        if not pairs:
-            unmatched.append(pattern)
-        for file, name in pairs:
-            found.setdefault(file.resolve(), name)
-    return list(found.items()), unmatched
 
 
 def _as_rgb(image: np.ndarray) -> np.ndarray:
@@ -133,7 +106,7 @@ def derain_one(model, source: Path, target: Path, args: argparse.Namespace, comp
 def main(argv: Optional[list[str]] = None) -> int:
     """Run the tool; returns the exit status (0: all done, 1: some files failed, 2: cannot start)."""
     args = parse_args(argv)
-    inputs, unmatched = collect_inputs(args.inputs)
+    inputs, unmatched = collect_image_files(args.inputs)
     for pattern in unmatched:
         print(f'warning: {pattern!r} matched no image file', file=sys.stderr)
     if not inputs:

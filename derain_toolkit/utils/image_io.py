@@ -6,6 +6,7 @@ and returns ``None`` instead of raising on a bad file; these functions convert
 the channel order and turn every failure into an :class:`ImageReadError` that
 names the file, so a corrupt image in a dataset surfaces as a readable error.
 """
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -15,6 +16,7 @@ import cv2
 import numpy as np
 
 PathLike = Union[str, os.PathLike]
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
 
 _MAX_VALUE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
@@ -178,3 +180,31 @@ def from_float01(array: np.ndarray, dtype: Union[type, np.dtype] = np.uint8) -> 
         raise ValueError(f'from_float01 converts to uint8 or uint16, got {dtype}')
     scaled = np.clip(np.asarray(array, dtype=np.float64), 0.0, 1.0) * _MAX_VALUE[dtype]
     return np.rint(scaled).astype(dtype)
+
+
+def collect_image_files(patterns: list[str]) -> tuple[list[tuple[Path, Path]], list[str]]:
+    """Expand files, folders (recursively) and globs into ``(image path, output name)`` pairs, in order, once each.
+
+    The output name of a file found in a folder is its path relative to that folder; of a
+    file or glob match, its file name.
+
+    Returns:
+        The pairs and the patterns that matched nothing.
+    """
+    found: dict[Path, Path] = {}
+    unmatched = []
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob('*') if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            pairs = [(p, p.relative_to(path)) for p in files]
+        elif path.is_file():
+            pairs = [(path, Path(path.name))]
+        else:
+            pairs = [(Path(p), Path(Path(p).name)) for p in sorted(glob.glob(pattern, recursive=True))
+                     if Path(p).is_file()]
+        if not pairs:
+            unmatched.append(pattern)
+        for file, name in pairs:
+            found.setdefault(file.resolve(), name)
+    return list(found.items()), unmatched

@@ -8,18 +8,9 @@ issue 16 for the others: their budgets still take minutes and CLIP-RPN's does no
 from pathlib import Path
 
 import pytest
-import torch
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 TINY_CONFIGS = ['restormer_tiny_synthetic.py']
-
-
-@pytest.fixture
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize('name', TINY_CONFIGS)

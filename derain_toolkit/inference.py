@@ -46,6 +46,7 @@ import contextlib
 import math
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
@@ -225,6 +226,27 @@ def _forward_tiled(model: nn.Module, x: torch.Tensor, tile: int, overlap: int,
     return pred_sum / weight_sum, [mask_sum / weight_sum for mask_sum in mask_sums]
 
 
+def global_context_parts(model: nn.Module) -> list[str]:
+    """Names of the model's part classes whose output at a pixel depends on the whole input.
+
+    A part declares it with the class attribute ``global_context = True`` (MDTA's channel
+    attention, squeeze-and-excitation, global pooling, a CLIP that sees the whole image):
+    on a tile such a part sees that tile's statistics, not the image's, so tiled output
+    differs from whole-image output by more than the overlap can blend away.
+    """
+    return sorted({type(module).__name__ for module in model.modules() if getattr(module, 'global_context', False)})
+
+
+def _warn_tiling(model: nn.Module, tile: int, height: int, width: int) -> None:
+    """Warn that tiling changes the output of a model with global-context parts."""
+    parts = global_context_parts(model)
+    if parts:
+        warnings.warn(f'tiling a {height}x{width} image into {tile}-pixel tiles, but parts of this model see the '
+                      f'whole input ({", ".join(parts)}): each tile is derained with its own statistics and the output '
+                      'differs from the whole-image output (docs/inference.md measures by how much); use '
+                      '--tile 0 (whole image) or the largest tile that fits in memory', stacklevel=3)
+
+
 def _is_out_of_memory(error: BaseException) -> bool:
     """CUDA raises ``torch.OutOfMemoryError``; the CPU allocator a ``RuntimeError`` saying so."""
     return isinstance(error, torch.OutOfMemoryError) or (
@@ -359,6 +381,7 @@ def derain(model: nn.Module,
     while True:
         try:
             if tile and (tile < height or tile < width):
+                _warn_tiling(model, tile, height, width)
                 overlap = tile_overlap if tile_overlap < tile else tile // 2
                 pred, masks = _forward_tiled(model, x, tile, overlap, precision)
             else:

@@ -22,7 +22,11 @@ Fig. 9 (one mask per MGCA level; three for the paper's 4-level U-Net)::
 
 Images of any size are padded by the network and cropped back; large ones are tiled
 automatically when they would not fit in memory (``--tile`` forces a tile size, ``--tile
-0`` the whole image); see ``derain_toolkit/inference.py``.
+0`` the whole image); see ``derain_toolkit/inference.py``. Tiling changes the output of
+models with parts that see the whole input (MDTA's channel attention in Restormer, DDSA,
+DRSformer, PromptIR and CLIP-RPN; MPRNet's channel attention; the CLIP router): each tile
+is derained with its own statistics, and the tool warns when it tiles such a model.
+Prefer the whole image, or the largest tile that fits (docs/inference.md measures it).
 
 Unreadable or corrupt files are reported by name and skipped; an output that would
 replace its input is refused. The closing summary counts the failures and the exit
@@ -56,7 +60,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument('inputs', nargs='+', metavar='INPUT', help='image files, folders or glob patterns')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--tile', type=int, default=None,
-                        help='tile side in pixels (default: automatic, whole image when it fits; 0: never tile)')
+                        help='tile side in pixels (default: automatic, whole image when it fits; 0: never tile). '
+                        'Tiles change the output of models whose parts see the whole input (Restormer-family '
+                        'channel attention, CLIP routing): a warning names them; prefer 0 or large tiles')
     parser.add_argument('--tile-overlap', type=int, default=32, help='overlap of neighbouring tiles in pixels')
     parser.add_argument('--compare', action='store_true',
                         help='also write DIR/compare/<name>.png: rainy | derained (| rain mask)')
@@ -126,7 +132,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         device = tool_device(args.device)
         choice = resolve_precision(args.precision, device)
         model = load_model(args.config, args.checkpoint, device=device)
-    except (FileNotFoundError, ValueError, KeyError, RuntimeError) as error:
+    except (FileNotFoundError, ImportError, ValueError, KeyError, RuntimeError) as error:
         print(f'error: cannot load the model: {error}', file=sys.stderr)
         return 2
     print(f'precision: {choice.precision} ({choice.reason})', file=sys.stderr)

@@ -118,9 +118,20 @@ def pair_by_number(rain_files: Sequence[Path], gt_files: Sequence[Path], root: P
     return _match(_index_by(rain_files, file_number, 'rainy'), _index_by(gt_files, file_number, 'clean'), root)
 
 
-def _missing(root: Path, layout: str, found: str) -> FileNotFoundError:
-    return FileNotFoundError(f"no '{layout}' dataset under '{root}': {found}.\n{EXPECTED_LAYOUTS}\n"
-                             'Set data_root to the folder of one split (e.g. data/Rain100L/train).')
+class MissingDatasetError(FileNotFoundError):
+    """No dataset of the expected layout under a data root.
+
+    The message names the root, what was found and the expected layouts; ``root``,
+    ``layout`` and ``found`` let a caller reporting several missing datasets (the
+    preflight of ``tools/train.py``) name each in one line and the layouts once.
+    """
+
+    def __init__(self, root: Path, layout: str, found: str) -> None:
+        super().__init__(f"no '{layout}' dataset under '{root}': {found}.\n{EXPECTED_LAYOUTS}\n{SET_DATA_ROOT}")
+        self.root, self.layout, self.found = root, layout, found
+
+
+SET_DATA_ROOT = 'Set data_root to the folder of one split (e.g. data/Rain100L/train).'
 
 
 def _rain100_pairs(root: Path) -> List[PairInfo]:
@@ -130,7 +141,7 @@ def _rain100_pairs(root: Path) -> List[PairInfo]:
         if match:
             (clean if match.group(1) else rain).append(path)
     if not rain and not clean:
-        raise _missing(root, 'rain100', 'no rain-N / norain-N images')
+        raise MissingDatasetError(root, 'rain100', 'no rain-N / norain-N images')
     rain_index = _index_by(rain, lambda p: int(_RAIN100_PATTERN.match(p.stem).group(2)), 'rainy')
     gt_index = _index_by(clean, lambda p: int(_RAIN100_PATTERN.match(p.stem).group(2)), 'clean')
     return [PairInfo(r.stem, str(r), str(g)) for r, g in _match(rain_index, gt_index, root)]
@@ -140,10 +151,10 @@ def _folder_pairs(root: Path, rain_dir: str, gt_dir: str, layout: str) -> List[P
     rain_folder, gt_folder = root / rain_dir, root / gt_dir
     for folder in (rain_folder, gt_folder):
         if not folder.is_dir():
-            raise _missing(root, layout, f"folder '{folder}' does not exist")
+            raise MissingDatasetError(root, layout, f"folder '{folder}' does not exist")
     rain_files, gt_files = list_images(rain_folder), list_images(gt_folder)
     if not rain_files or not gt_files:
-        raise _missing(root, layout, f"'{rain_folder}' has {len(rain_files)} and '{gt_folder}' has "
+        raise MissingDatasetError(root, layout, f"'{rain_folder}' has {len(rain_files)} and '{gt_folder}' has "
                        f'{len(gt_files)} images')
     return [PairInfo(r.stem, str(r), str(g)) for r, g in pair_by_number(rain_files, gt_files, root)]
 
@@ -155,7 +166,7 @@ def _find_folder(root: Path, names: Sequence[str]) -> Optional[str]:
 def _side_by_side_pairs(root: Path) -> List[PairInfo]:
     files = list_images(root)
     if not files:
-        raise _missing(root, 'rain800_side_by_side', 'no images in the folder')
+        raise MissingDatasetError(root, 'rain800_side_by_side', 'no images in the folder')
     files = sorted(files, key=lambda p: _natural_key(p.stem))
     return [PairInfo(p.stem, str(p), str(p), side_by_side=True) for p in files]
 
@@ -170,7 +181,7 @@ def detect_layout(root: Path) -> str:
         return 'rain800_folders'
     if list_images(root):
         return 'rain800_side_by_side'
-    raise _missing(root, 'auto', 'no images and none of the known sub-folders')
+    raise MissingDatasetError(root, 'auto', 'no images and none of the known sub-folders')
 
 
 def discover_pairs(data_root: str, layout: str = 'auto', rain_dir: Optional[str] = None,
@@ -196,7 +207,7 @@ def discover_pairs(data_root: str, layout: str = 'auto', rain_dir: Optional[str]
     if layout != 'auto' and layout not in LAYOUTS:
         raise ValueError(f"unknown layout '{layout}'; expected 'auto' or one of {LAYOUTS}")
     if not root.is_dir():
-        raise _missing(root, layout, 'the folder does not exist')
+        raise MissingDatasetError(root, layout, 'the folder does not exist')
     if layout == 'auto':
         layout = detect_layout(root)
     if layout == 'rain100':

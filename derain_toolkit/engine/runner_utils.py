@@ -8,6 +8,7 @@ from typing import Any
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from derain_toolkit.datasets.layouts import EXPECTED_LAYOUTS, MissingDatasetError
 from derain_toolkit.engine.config_check import config_problems
 from derain_toolkit.errors import InputError
 from derain_toolkit.registry import DATASETS, SCOPE, part_class, walk_parts
@@ -63,17 +64,29 @@ class PreflightError(InputError, RuntimeError):
     """Inputs a run needs are missing; the message lists every problem found."""
 
 
-def _dataset_problems(dataset_cfg: dict) -> list[str]:
-    """Build ``dataset_cfg`` (each member of a ``MixedRainDataset`` on its own); return the errors and,
-    for datasets that check their files (``pair_problems()``), the unreadable or mismatched pairs."""
+def _dataset_problems(dataset_cfg: dict, key: str) -> tuple[list[str], list[str]]:
+    """Build ``dataset_cfg`` (config key ``key``; each member of a ``MixedRainDataset`` on its own).
+
+    Returns:
+        ``(problems, missing_keys)``: one line per problem (for datasets that check their files,
+        ``pair_problems()``, the unreadable or mismatched pairs too), and the ``data_root`` keys of
+        the datasets not found (their layouts are listed once by :func:`preflight`).
+    """
     if dataset_cfg.get('type') == 'MixedRainDataset':
-        return [problem for member in dataset_cfg.get('datasets', []) if isinstance(member, dict)
-                for problem in _dataset_problems(member)]
+        problems, missing = [], []
+        for i, member in enumerate(dataset_cfg.get('datasets', [])):
+            if isinstance(member, dict):
+                member_problems, member_missing = _dataset_problems(member, f'{key}.datasets.{i}')
+                problems += member_problems
+                missing += member_missing
+        return problems, missing
     try:
         dataset = DATASETS.build(dataset_cfg)
+    except MissingDatasetError as error:
+        return [f"{key}.data_root='{error.root}': {error.found}"], [f'{key}.data_root']
     except (OSError, ValueError, KeyError) as error:
-        return [f'{type(error).__name__}: {error}']
-    return dataset.pair_problems() if hasattr(dataset, 'pair_problems') else []
+        return [f'{key}: {type(error).__name__}: {error}'], []
+    return (dataset.pair_problems() if hasattr(dataset, 'pair_problems') else []), []
 
 
 def _model_problems(cfg: Any) -> list[str]:
@@ -109,17 +122,25 @@ def preflight(cfg: Config, splits: tuple[str, ...]) -> None:
         PreflightError: listing every missing dataset folder and weight file, each with its fix.
     """
     init_default_scope(cfg.get('default_scope', SCOPE))
-    problems = config_problems(cfg)
+    problems, missing = config_problems(cfg), []
     for split in splits:
         loader = cfg.get(f'{split}_dataloader')
         if not loader:
             continue
-        loaders = [loader] if 'dataset' in loader else list(loader.values())
-        for each in loaders:
+        keyed = ([(f'{split}_dataloader', loader)] if 'dataset' in loader
+                 else [(f'{split}_dataloader.{name}', each) for name, each in loader.items()])
+        for key, each in keyed:
             if isinstance(each.get('dataset'), dict):
-                problems += _dataset_problems(each['dataset'])
+                dataset_problems, dataset_missing = _dataset_problems(each['dataset'], f'{key}.dataset')
+                problems += dataset_problems
+                missing += dataset_missing
     problems += _model_problems(cfg.get('model'))
     if problems:
         unique = list(dict.fromkeys(problems))
-        raise PreflightError(f'{len(unique)} problem(s) before training can start:\n'
-                             + '\n'.join(f'  {n}. {p}' for n, p in enumerate(unique, 1)))
+        message = f'{len(unique)} problem(s) before training can start:\n' + '\n'.join(
+            f'  {n}. {p}' for n, p in enumerate(unique, 1))
+        if missing:
+            message += (f'\nEach data_root above is the folder of one split; {EXPECTED_LAYOUTS}\n'
+                        'Fix: put the datasets there, or point each key at its folder, e.g. '
+                        f'--cfg-options {missing[0]}=/path/to/split (README, section Data).')
+        raise PreflightError(message)

@@ -77,6 +77,8 @@ def _join(x: torch.Tensor, dim: int) -> torch.Tensor:
 class _ChannelAttention(nn.Module):
     """Squeeze-and-excitation: ``x * σ(conv1x1(ReLU(conv1x1(avgpool(x)))))`` (official ``CALayer``)."""
 
+    global_context = True  # squeeze-and-excitation pools the whole feature (tiling, inference.py)
+
     def __init__(self, channels: int, reduction: int, bias: bool) -> None:
         super().__init__()
         self.body = nn.Sequential(

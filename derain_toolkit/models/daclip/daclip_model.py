@@ -98,6 +98,8 @@ class DACLIP(nn.Module):
         warn_untrained: Warn when no ``controller_checkpoint`` is given.
     """
 
+    global_context = True  # the CLIP embeddings describe the whole image (tiling, inference.py)
+
     def __init__(self,
                  clip_model: str = 'ViT-B-32',
                  pretrained: Optional[str] = 'laion2b_s34b_b79k',

@@ -71,6 +71,8 @@ class MEFC(nn.Module):
         steps: Expert layers applied one after the other (4 in DRSformer).
     """
 
+    global_context = True  # the expert gate pools the whole feature (GAP) (tiling, inference.py)
+
     def __init__(self, dim: int, steps: int = 4) -> None:
         super().__init__()
         self.steps = steps

@@ -111,6 +111,16 @@ def _weights_help(model_name: str, pretrained: str) -> str:
             "pretrained=None with allow_random_init=True.")
 
 
+def describe_clip(model_name: str, model_cfg: Optional[dict] = None) -> str:
+    """The CLIP that is built, for messages: open_clip's ``model_name``, or the custom ``model_cfg``'s size."""
+    if model_cfg is None:
+        return f"open_clip model '{model_name}'"
+    vision, text = model_cfg.get('vision_cfg', {}), model_cfg.get('text_cfg', {})
+    return (f"a custom open_clip CLIP from model_cfg (embed_dim {model_cfg.get('embed_dim')}; vision: "
+            f"{vision.get('layers')} layer(s) of width {vision.get('width')} on {vision.get('image_size', 224)} px; "
+            f"text: {text.get('layers')} layer(s) of width {text.get('width')}), not '{model_name}',")
+
+
 def resolve_model_cfg(model_cfg: Union[dict, str, None]) -> Optional[dict]:
     """A copy of ``model_cfg``, with ``'tiny'`` standing for :data:`TINY_CLIP`.
 
@@ -188,8 +198,9 @@ def build_open_clip(model_name: str,
     if problem:  # fail at once: open_clip's own download retries for over a minute offline
         raise RuntimeError(problem)
     if pretrained is None:
-        warnings.warn(f"open_clip model '{model_name}' is randomly initialised (pretrained=None, "
-                      "allow_random_init=True): only use this for tests and tiny configs.")
+        warnings.warn(f'{describe_clip(model_name, model_cfg)} is randomly initialised (pretrained=None, '
+                      'allow_random_init=True): its embeddings are meaningless; only use it for tests and tiny '
+                      'configs.')
     if model_cfg is not None:
         cfg = model_cfg
         model = open_clip.CLIP(**cfg)

@@ -54,6 +54,8 @@ class CLIPRouter(nn.Module):
         RuntimeError: at build time when the weights can neither be found nor downloaded.
     """
 
+    global_context = True  # the route is chosen from the whole image (tiling, inference.py)
+
     def __init__(self,
                  model_name: str = 'ViT-B-32',
                  pretrained: Optional[str] = 'openai',

@@ -11,7 +11,9 @@ from derain_toolkit.models.routers.prompts import PROMPT_SETS, resolve_prompts
 @pytest.fixture(scope='module')
 def router():
     torch.manual_seed(0)
-    with pytest.warns(UserWarning, match='randomly initialised'):
+    # The warning names the tiny CLIP that is built, not the router's default model_name (ViT-B-32).
+    with pytest.warns(UserWarning, match=r"^a custom open_clip CLIP from model_cfg \(embed_dim 16; vision: 1 layer\(s\) "
+                      r"of width 32 on 32 px; .*\), not 'ViT-B-32', is randomly initialised"):
         return CLIPRouter(pretrained=None, allow_random_init=True, model_cfg='tiny', prompts='set1')
 
 

@@ -25,33 +25,22 @@ from _common import (
     ROOT,
     markdown_table,
     memory_baseline,
+    offline_config,
     peak_memory_since,
     run_in_subprocess,
     write_csv,
 )
 
-from derain_toolkit import build_model, load_config
+from derain_toolkit import build_model
 
 PAPER_CONFIGS = ['restormer_rain13k.py', 'clip_rpn_rain100h.py', 'ddsa_rain13k.py', 'irsde_rain100h.py']
-_OVERRIDES = {
-    'model.backbone.router.pretrained': None,
-    'model.generator.sample_steps': 1,
-}
 
 
 def _model_config(path: str):
-    cfg = load_config(path)
-    overrides = {}
-    for key, value in _OVERRIDES.items():
-        node = cfg
-        parts = key.split('.')
-        for part in parts[:-1]:
-            node = node.get(part) if hasattr(node, 'get') else None
-        if node is not None and hasattr(node, 'get') and parts[-1] in node:
-            overrides[key] = value
-            if parts[-1] == 'pretrained':  # a random CLIP must be asked for explicitly
-                overrides[key.rsplit('.', 1)[0] + '.allow_random_init'] = True
-    cfg.merge_from_dict(overrides)
+    """Random CLIP weights, and one network evaluation per IR-SDE sample."""
+    cfg = offline_config(path)
+    if 'sample_steps' in cfg.model.get('generator', {}):
+        cfg.model.generator.sample_steps = 1
     return cfg
 
 

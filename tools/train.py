@@ -33,6 +33,7 @@ from mmengine.runner import Runner
 from derain_toolkit import load_config
 from derain_toolkit.engine.launcher import LAUNCHERS, setup_launcher
 from derain_toolkit.engine.precision import PRECISIONS, PrecisionChoice, resolve_precision
+from derain_toolkit.engine.recipe_batch import apply_recipe_batch, world_size_from_env
 from derain_toolkit.engine.runner_utils import (
     DEVICES,
     PreflightError,
@@ -98,6 +99,9 @@ def build_train_config(args: argparse.Namespace) -> Config:
         cfg.resume = True
         cfg.load_from = None if args.resume == 'auto' else args.resume
     setup_launcher(cfg, args.launcher, device)
+    recipe = apply_recipe_batch(cfg, world_size_from_env(args.launcher))
+    if recipe is not None:
+        cfg.recipe_batch = recipe
     return cfg
 
 
@@ -107,6 +111,8 @@ def main(argv: Optional[list[str]] = None) -> Runner:
     preflight(cfg, ('train', 'val'))
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     runner.logger.info(f'precision: {cfg.precision.precision} ({cfg.precision.reason})')
+    if 'recipe_batch' in cfg:
+        runner.logger.info(cfg.recipe_batch)
     runner.train()
     return runner
 

@@ -51,6 +51,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument('--keep-frozen-weights', action='store_true',
                         help='also save frozen pre-trained weights (e.g. CLIP) in checkpoints; by default they are '
                         'left out and rebuilt from their source (pretrained tag or file) when the model is built')
+    parser.add_argument('--compile', action='store_true',
+                        help="torch.compile the training step (mmengine's cfg.compile). Off by default: it was not "
+                        'faster here (docs/benchmarks.md, "torch.compile")')
     return parser.parse_args(argv)
 
 
@@ -86,6 +89,8 @@ def build_train_config(args: argparse.Namespace) -> Config:
     if args.resume is not None:
         cfg.resume = True
         cfg.load_from = None if args.resume == 'auto' else args.resume
+    if args.compile:
+        cfg.compile = True
     setup_launcher(cfg, args.launcher, device)
     recipe = apply_recipe_batch(cfg, world_size_from_env(args.launcher))
     if recipe is not None:

@@ -119,3 +119,11 @@ def test_device_cpu_hides_gpus_before_torch_starts(load_tool, monkeypatch):
                             f'sys.path.insert(0, {str(REPO / "tools")!r}); import _bootstrap; {code}'],
                            capture_output=True, text=True, env=dict(os.environ, CUDA_VISIBLE_DEVICES='0'))
     assert probe.stdout.split() == ['False', 'cpu'], probe.stderr[-2000:]
+
+
+def test_compile_flag_turns_on_mmengine_compile(load_tool, tmp_path):
+    train = load_tool('train')
+    plain = train.build_train_config(train.parse_args([TINY, '--device', 'cpu', '--work-dir', str(tmp_path)]))
+    compiled = train.build_train_config(train.parse_args([TINY, '--device', 'cpu', '--work-dir', str(tmp_path),
+                                                          '--compile']))
+    assert not plain.get('compile') and compiled.compile is True

@@ -43,8 +43,6 @@ from derain_toolkit.models.layers.open_clip_loader import clip_weights_problem
 from derain_toolkit.registry import DATASETS
 
 TEMPLATE = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'daclip_controller.py')
-TINY_CLIP = dict(embed_dim=16, vision_cfg=dict(image_size=32, layers=2, width=32, patch_size=8, head_width=16),
-                 text_cfg=dict(context_length=16, vocab_size=49408, width=16, heads=2, layers=1))
 EPOCHS = 30  # the official command's --epochs
 
 
@@ -98,7 +96,7 @@ def compose_config(args: argparse.Namespace) -> Config:
     cfg.global_batch_size = args.global_batch
     if args.tiny_random_clip:
         cfg.model.daclip = dict(clip_model='tiny', pretrained=None, allow_random_init=True, warn_untrained=False,
-                                model_cfg=TINY_CLIP)
+                                model_cfg='tiny')
     else:
         cfg.model.daclip.update(clip_model=args.clip_model, pretrained=args.clip_pretrained)
     steps = args.iters

@@ -9,15 +9,13 @@ from mmengine.registry import init_default_scope
 from derain_toolkit.models.daclip.contrastive_loss import DAClipContrastiveLoss
 from derain_toolkit.models.daclip.controller_trainer import DACLIPControllerTrainer
 
-TINY_CLIP = dict(embed_dim=16, vision_cfg=dict(image_size=32, layers=2, width=32, patch_size=8, head_width=16),
-                 text_cfg=dict(context_length=16, vocab_size=49408, width=16, heads=2, layers=1))
 
 
 def _trainer(weight: float = 1.0) -> DACLIPControllerTrainer:
     init_default_scope('derain_toolkit')
     torch.manual_seed(0)
     return DACLIPControllerTrainer(dict(clip_model='tiny', pretrained=None, allow_random_init=True,
-                                        warn_untrained=False, model_cfg=TINY_CLIP), degradation_weight=weight)
+                                        warn_untrained=False, model_cfg='tiny'), degradation_weight=weight)
 
 
 def _batch() -> dict:

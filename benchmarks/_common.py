@@ -91,3 +91,23 @@ def run_in_subprocess(script: str, case: dict) -> dict:
         lines = result.stderr.strip().splitlines() or [f'exit status {result.returncode}']
         return dict(error=lines[-1][:120])
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def offline_config(path: str, **overrides: Any):
+    """The config at ``path`` with every CLIP randomly initialised (``pretrained=None``,
+    ``allow_random_init=True``: nothing is downloaded) and ``overrides`` merged (dotted keys)."""
+    from derain_toolkit import load_config
+
+    cfg = load_config(path)
+
+    def visit(node: Any, prefix: str) -> dict:
+        found = {}
+        if hasattr(node, 'items'):
+            if 'pretrained' in node:
+                found.update({f'{prefix}pretrained': None, f'{prefix}allow_random_init': True})
+            for key, value in node.items():
+                found.update(visit(value, f'{prefix}{key}.'))
+        return found
+
+    cfg.merge_from_dict({**visit(cfg.get('model'), 'model.'), **overrides})
+    return cfg

@@ -34,6 +34,7 @@ from derain_toolkit import load_config
 from derain_toolkit.engine.launcher import setup_launcher
 from derain_toolkit.engine.options import tool_device, tool_parser
 from derain_toolkit.engine.precision import PrecisionChoice, resolve_precision
+from derain_toolkit.engine.recipe_batch import apply_recipe_batch, world_size_from_env
 from derain_toolkit.engine.runner_utils import enable_amp, preflight
 from derain_toolkit.engine.work_dir_lock import work_dir_lock
 from derain_toolkit.errors import InputError
@@ -52,6 +53,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument('--keep-frozen-weights', action='store_true',
                         help='also save frozen pre-trained weights (e.g. CLIP) in checkpoints; by default they are '
                         'left out and rebuilt from their source (pretrained tag or file) when the model is built')
+    parser.add_argument('--compile', action='store_true',
+                        help="torch.compile the training step (mmengine's cfg.compile). Off by default: it was not "
+                        'faster here (docs/benchmarks.md, "torch.compile")')
     return parser.parse_args(argv)
 
 
@@ -87,7 +91,12 @@ def build_train_config(args: argparse.Namespace) -> Config:
     if args.resume is not None:
         cfg.resume = True
         cfg.load_from = None if args.resume == 'auto' else args.resume
+    if args.compile:
+        cfg.compile = True
     setup_launcher(cfg, args.launcher, device)
+    recipe = apply_recipe_batch(cfg, world_size_from_env(args.launcher))
+    if recipe is not None:
+        cfg.recipe_batch = recipe
     return cfg
 
 
@@ -98,6 +107,8 @@ def main(argv: Optional[list[str]] = None) -> Runner:
         preflight(cfg, ('train', 'val'))
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
         runner.logger.info(f'precision: {cfg.precision.precision} ({cfg.precision.reason})')
+        if 'recipe_batch' in cfg:
+            runner.logger.info(cfg.recipe_batch)
         runner.train()
     return runner
 

@@ -37,7 +37,7 @@ from derain_toolkit.registry import DATASETS, HOOKS, LOOPS, METRICS, OPTIM_WRAPP
 
 # Top-level keys read by the toolkit rather than the Runner.
 TOOLKIT_KEYS = frozenset({'checkpoint_converter', 'precision', 'custom_imports', 'runner_type', 'model_wrapper_cfg',
-                          'filename', '_base_'})
+                          'filename', '_base_', 'global_batch_size', 'recipe_batch', 'compile'})
 _CLOSE = 0.75
 # Keys the Runner consumes itself before it builds the part.
 _RUNNER_CONSUMED = {

@@ -12,6 +12,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
+from derain_toolkit.models.layers.recomputable import enable_activation_checkpointing
 from derain_toolkit.registry import BACKBONES, GENERATORS, LOSSES, MODELS, TEST_TIME
 
 
@@ -28,6 +29,9 @@ class Derainer(BaseModel):
             prediction (``'predict'`` and ``'tensor'`` modes, hence validation, ``tools/test.py``,
             the table runner and ``tools/derain.py``), never training.
         init_cfg: mmengine initialisation config.
+        activation_checkpointing: Recompute the activations of every recomputable block
+            (transformer blocks, U-Net residual blocks; ``models/layers/recomputable.py``) in
+            the backward pass instead of keeping them: less memory, one more forward per block.
     """
 
     def __init__(self,
@@ -36,7 +40,8 @@ class Derainer(BaseModel):
                  losses: Optional[list[dict]] = None,
                  data_preprocessor: Optional[dict] = None,
                  test_time: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 activation_checkpointing: bool = False) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor or dict(type='DerainDataPreprocessor'), init_cfg=init_cfg)
         self.backbone = BACKBONES.build(copy.deepcopy(backbone))
@@ -46,6 +51,10 @@ class Derainer(BaseModel):
             raise ValueError('Derainer: losses is empty; give at least one, e.g. [dict(type="L1Loss")]')
         self.losses = nn.ModuleList(LOSSES.build(copy.deepcopy(cfg)) for cfg in loss_cfgs)
         self.test_time = None if test_time is None else TEST_TIME.build(copy.deepcopy(test_time))
+        if activation_checkpointing and not enable_activation_checkpointing(self):
+            raise ValueError(f'Derainer(activation_checkpointing=True): {type(self.backbone).__name__} has no '
+                             'recomputable blocks (parts deriving from models/layers/recomputable.py Recomputable); '
+                             'set model.activation_checkpointing=False')
 
     def forward(self,
                 inputs: torch.Tensor,

@@ -127,3 +127,11 @@ def test_resume_from_a_corrupt_checkpoint_is_one_line_naming_the_file(run_as_scr
                                                  extra=['--resume', str(tmp_path / 'iter_2.pth')]))
     assert message.startswith(f"train.py: Checkpoint '{tmp_path / 'iter_2.pth'}' cannot be read") and '\n' not in message
     assert 'weights_only' not in message
+
+
+def test_compile_flag_turns_on_mmengine_compile(load_tool, tmp_path):
+    train = load_tool('train')
+    plain = train.build_train_config(train.parse_args([TINY, '--device', 'cpu', '--work-dir', str(tmp_path)]))
+    compiled = train.build_train_config(train.parse_args([TINY, '--device', 'cpu', '--work-dir', str(tmp_path),
+                                                          '--compile']))
+    assert not plain.get('compile') and compiled.compile is True

@@ -53,6 +53,7 @@ from derain_toolkit.models.layers.channel_layer_norm import ChannelLayerNorm
 from derain_toolkit.models.layers.linear_attention import LinearAttention
 from derain_toolkit.models.layers.open_clip_loader import TINY_CLIP
 from derain_toolkit.models.layers.padding import crop_to, pad_to_multiple
+from derain_toolkit.models.layers.recomputable import Recomputable
 from derain_toolkit.models.layers.spatial_transformer import SpatialTransformer
 from derain_toolkit.registry import BACKBONES
 
@@ -73,7 +74,7 @@ class _SinusoidalEmbedding(nn.Module):
         return torch.cat([angles.sin(), angles.cos()], dim=-1)  # (B, dim)
 
 
-class _ResBlock(nn.Module):
+class _ResBlock(Recomputable):
     """conv3 → (1 + scale, shift) from the time embedding → SiLU → conv3 → SiLU, plus a (1x1) skip."""
 
     def __init__(self, dim_in: int, dim_out: int, time_dim: int) -> None:
@@ -91,7 +92,7 @@ class _ResBlock(nn.Module):
         return h + self.skip(x)
 
 
-class _AttentionSlot(nn.Module):
+class _AttentionSlot(Recomputable):
     """Pre-norm residual attention ``x + attn(LN(x))``; the ``SpatialTransformer`` also reads the context."""
 
     def __init__(self, dim: int, attn: nn.Module) -> None:

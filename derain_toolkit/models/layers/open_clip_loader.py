@@ -221,6 +221,8 @@ def build_open_clip(model_name: str,
         try:
             model = open_clip.create_model(model_name, pretrained=pretrained)
         except RuntimeError as error:
+            if pretrained is None:  # nothing to obtain: not a weights problem
+                raise
             raise RuntimeError(_weights_help(model_name, pretrained)) from error
         tokenizer = open_clip.get_tokenizer(model_name)
         preprocess = open_clip.get_model_preprocess_cfg(model)

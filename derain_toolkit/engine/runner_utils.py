@@ -7,11 +7,13 @@ before torch or mmengine are imported: the tools do it with
 ``tools/_bootstrap.hide_gpus_if_cpu_requested`` on their first lines. Here,
 :func:`select_device` resolves ``'auto'`` and checks that the request was honoured.
 """
+import logging
 import os
 from typing import Any
 
 import torch
 from mmengine.config import Config
+from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
 
 from derain_toolkit.registry import DATASETS, PART_REGISTRIES, SCOPE
@@ -83,15 +85,20 @@ class PreflightError(RuntimeError):
     """Inputs a run needs are missing; the message lists every problem found."""
 
 
-def _dataset_problems(dataset_cfg: dict) -> list[str]:
-    """Build ``dataset_cfg`` (each member of a ``MixedRainDataset`` on its own); return the errors."""
+def _dataset_problems(dataset_cfg: dict, counts: list[str]) -> list[str]:
+    """Build ``dataset_cfg`` (each member of a ``MixedRainDataset`` on its own); return the errors.
+
+    The pair count of every dataset that can report it (``pair_count_report()``) is appended to ``counts``.
+    """
     if dataset_cfg.get('type') == 'MixedRainDataset':
         return [problem for member in dataset_cfg.get('datasets', []) if isinstance(member, dict)
-                for problem in _dataset_problems(member)]
+                for problem in _dataset_problems(member, counts)]
     try:
-        DATASETS.build(dataset_cfg)
+        dataset = DATASETS.build(dataset_cfg)
     except (OSError, ValueError, KeyError) as error:
         return [f'{type(error).__name__}: {error}']
+    if hasattr(dataset, 'pair_count_report'):
+        counts.append(dataset.pair_count_report())
     return []
 
 
@@ -115,7 +122,7 @@ def _model_problems(cfg: Any) -> list[str]:
     return problems
 
 
-def preflight(cfg: Config, splits: tuple[str, ...]) -> None:
+def preflight(cfg: Config, splits: tuple[str, ...]) -> list[str]:
     """Check, before anything is built, that the datasets and weights a run needs exist.
 
     The runner builds its model (and CLIP, for CLIP-RPN) long before its dataloaders;
@@ -123,17 +130,21 @@ def preflight(cfg: Config, splits: tuple[str, ...]) -> None:
     as ``{name: dataloader}`` set by set, a ``MixedRainDataset`` member by member) and
     asks every part of the model config with a ``preflight(cfg) -> list[str]`` static
     method (CLIP routers, DA-CLIP: missing weights) for its problems, then reports them
-    all at once.
+    all at once. When all is there, it logs (and returns) the pairs found in each split
+    against the published count (``published_pairs`` of a ``PairedRainDataset``).
 
     Args:
         cfg: The full config.
         splits: Any of ``'train'``, ``'val'``, ``'test'``; absent dataloaders are skipped.
 
+    Returns:
+        One line per dataset: its pairs found and published.
+
     Raises:
         PreflightError: listing every missing dataset folder and weight file, each with its fix.
     """
     init_default_scope(cfg.get('default_scope', SCOPE))
-    problems = []
+    problems, counts = [], []
     for split in splits:
         loader = cfg.get(f'{split}_dataloader')
         if not loader:
@@ -141,9 +152,14 @@ def preflight(cfg: Config, splits: tuple[str, ...]) -> None:
         loaders = [loader] if 'dataset' in loader else list(loader.values())
         for each in loaders:
             if isinstance(each.get('dataset'), dict):
-                problems += _dataset_problems(each['dataset'])
+                problems += _dataset_problems(each['dataset'], counts)
     problems += _model_problems(cfg.get('model'))
     if problems:
         unique = list(dict.fromkeys(problems))
         raise PreflightError(f'{len(unique)} problem(s) before training can start:\n'
                              + '\n'.join(f'  {n}. {p}' for n, p in enumerate(unique, 1)))
+    counts = list(dict.fromkeys(counts))
+    for line in counts:
+        print_log(f'Dataset: {line}', logger='current',
+                  level=logging.WARNING if 'but the published' in line else logging.INFO)
+    return counts

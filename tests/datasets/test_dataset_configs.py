@@ -11,7 +11,8 @@ from derain_toolkit.registry import DATASETS
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs' / '_base_' / 'datasets'
 
 
-@pytest.mark.parametrize('name', ['rain100l', 'rain100h', 'rain800', 'mixed', 'rain13k', 'synthetic'])
+@pytest.mark.parametrize('name', ['rain100l', 'rain100h', 'rain800', 'mixed', 'rain13k', 'synthetic', 'rain200l',
+                                  'rain200h', 'did', 'ddn', 'spa'])
 def test_config_defines_the_loaders(name):
     cfg = Config.fromfile(CONFIGS / f'{name}.py')
     for split in ('train', 'val', 'test'):

@@ -25,5 +25,5 @@ setup(
         'iqa-torch==1.2.1',  # ships NIQE's pristine model (MATLAB release's modelparameters.mat)
         'brisque==0.2.0',  # ships BRISQUE's fitted regressor and feature ranges
     ],
-    extras_require={'test': ['pytest>=7']},
+    extras_require={'test': ['pytest>=7', 'pytorch-msssim==1.0.0']},  # FADformer's SSIM, the reference of a test
 )

@@ -6,6 +6,8 @@ import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 
+from derain_toolkit.evaluation.functional import check_protocol
+
 
 def _to_hwc(image: torch.Tensor, field: str) -> np.ndarray:
     """``(3, H, W)`` float tensor in [0, 1] -> ``(H, W, 3)`` float64 array."""
@@ -26,7 +28,10 @@ class ImageQualityMetric(BaseMetric):
     carry a ``dataset`` entry with more than one value (a ``MixedRainDataset``),
     ``{metric_name}_{dataset}`` for each source. With ``score_input`` the rainy
     ``inputs`` are scored against ``gt`` too, as ``{metric_name}_input``: the baseline
-    a deraining model has to beat.
+    a deraining model has to beat. ``protocol`` picks a paper's whole scoring pipeline
+    (:data:`~derain_toolkit.evaluation.functional.PROTOCOLS`: ``'matlab_uint8_y'``,
+    ``'matlab_double_y_ssim_downsample'``, ``'fadformer_torch_y'``); the dataset configs
+    of Rain200L/H, DID-Data, DDN-Data and SPA-Data set theirs.
 
     Args:
         crop_border: Pixels removed on each side before scoring.
@@ -35,14 +40,18 @@ class ImageQualityMetric(BaseMetric):
         collect_device: mmengine's device for gathering results across ranks.
         prefix: Prefix of the metric names (``'{prefix}/PSNR'``).
         score_input: Also score the rainy input against the ground truth.
+        protocol: A named scoring pipeline (sets ``y_channel`` and ``round_to_uint8``), or ``None``.
     """
 
     metric_name: str = ''
     score_fn: Callable[..., float]
 
     def __init__(self, crop_border: int = 0, y_channel: bool = True, round_to_uint8: bool = True,
-                 collect_device: str = 'cpu', prefix: Optional[str] = None, score_input: bool = False) -> None:
+                 collect_device: str = 'cpu', prefix: Optional[str] = None, score_input: bool = False,
+                 protocol: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
+        check_protocol(protocol)
+        self.protocol = protocol
         self.score_input = score_input
         self.crop_border = crop_border
         self.y_channel = y_channel
@@ -62,7 +71,7 @@ class ImageQualityMetric(BaseMetric):
 
     def _score(self, image: np.ndarray, gt: np.ndarray) -> float:
         return type(self).score_fn(image, gt, crop_border=self.crop_border, y_channel=self.y_channel,
-                                   round_to_uint8=self.round_to_uint8)
+                                   round_to_uint8=self.round_to_uint8, protocol=self.protocol)
 
     def compute_metrics(self, results: list) -> dict:
         """Average the per-image scores, overall and per source dataset."""

@@ -184,10 +184,13 @@ LIST_LAYOUTS = {
 }
 
 
+def _list_candidates(root: Path, layout: str, list_file: Optional[str]) -> List[str]:
+    """The list files to look for, relative to ``root``: ``list_file``, else the layout's own."""
+    return [list_file] if list_file else [c.format(split=root.resolve().name) for c in LIST_LAYOUTS[layout].list_files]
+
+
 def _find_list_file(root: Path, layout: str, list_file: Optional[str]) -> Optional[Path]:
-    candidates = [list_file] if list_file else [c.format(split=root.resolve().name)
-                                                 for c in LIST_LAYOUTS[layout].list_files]
-    return next((root / c for c in candidates if (root / c).is_file()), None)
+    return next((root / c for c in _list_candidates(root, layout, list_file) if (root / c).is_file()), None)
 
 
 def _list_pairs(root: Path, layout: str, list_file: Optional[str], rain_dir: Optional[str],
@@ -195,7 +198,7 @@ def _list_pairs(root: Path, layout: str, list_file: Optional[str], rain_dir: Opt
     spec = LIST_LAYOUTS[layout]
     path = _find_list_file(root, layout, list_file)
     if path is None:
-        tried = [list_file] if list_file else [c.format(split=root.resolve().name) for c in spec.list_files]
+        tried = _list_candidates(root, layout, list_file)
         raise _missing(root, layout, f'no list file (looked for {tried} under the root; set list_file)')
     names = [line.strip() for line in path.read_text().splitlines() if line.strip()]
     if not names:

@@ -25,5 +25,6 @@ setup(
         'iqa-torch==1.2.1',  # ships NIQE's pristine model (MATLAB release's modelparameters.mat)
     ],
     # BRISQUE (DDSA Table 2) only: the brisque package builds libsvm-official from source (a C++ compiler).
-    extras_require={'test': ['pytest>=7'], 'metrics': ['brisque==0.2.0']},
+    # pytorch-msssim: FADformer's SSIM, the reference of a test.
+    extras_require={'test': ['pytest>=7', 'pytorch-msssim==1.0.0'], 'metrics': ['brisque==0.2.0']},
 )

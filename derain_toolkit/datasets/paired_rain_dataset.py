@@ -14,7 +14,8 @@ from derain_toolkit.utils.image_io import ImageReadError, image_size, read_image
 
 @DATASETS.register_module()
 class PairedRainDataset(RainDatasetBase):
-    """Rainy/clean pairs of Rain100L/H, Rain13K and the Restormer test sets, or Rain800.
+    """Rainy/clean pairs of Rain100L/H, Rain13K and the Restormer test sets, Rain800, Rain200L/H,
+    DID-Data, DDN-Data or SPA-Data.
 
     The layouts and the pairing rules are in :mod:`derain_toolkit.datasets.layouts`.
     Images are read as 8- or 16-bit, converted to RGB (gray repeated, alpha dropped)
@@ -31,8 +32,9 @@ class PairedRainDataset(RainDatasetBase):
 
     Args:
         data_root: Folder of one split (e.g. ``data/Rain100L/train``).
-        layout: ``'auto'`` or one of ``'rain100'``, ``'input_target'``,
-            ``'rain800_side_by_side'``, ``'rain800_folders'``.
+        layout: ``'auto'`` or one of :data:`~derain_toolkit.datasets.layouts.LAYOUTS`
+            (``'rain100'``, ``'input_target'``, ``'rain800_side_by_side'``, ``'rain800_folders'``,
+            ``'rain_norain_list'``, ``'input_target_list'``, ``'source_target_list'``).
         pipeline: Transform configs (``TRANSFORMS``) or callables on the sample dict.
         rain800_rain_side: ``'left'`` or ``'right'``: the rainy half of side-by-side images.
         rain_dir: Rainy sub-folder for folder layouts (``input`` / auto-detected by default).
@@ -41,19 +43,26 @@ class PairedRainDataset(RainDatasetBase):
             root's folder names (``Rain100L/train``).
         skip_bad_pairs: Drop the pairs :meth:`pair_problems` finds (reported as a warning)
             instead of letting the preflight stop the run.
+        list_file: List file of a list layout, relative to ``data_root`` (default: the
+            layout's own, e.g. ``rain/X2/LIST.TXT``).
+        published_pairs: Number of pairs of the published split (Rain200L/H: 1,800
+            training, 200 test), reported beside the number found by the preflight of
+            ``tools/train.py`` / ``tools/test.py``; ``None``: not known.
     """
 
     def __init__(self, data_root: str, layout: str = 'auto',
                  pipeline: Optional[Sequence[Union[dict, Callable]]] = None,
                  rain800_rain_side: str = 'right', rain_dir: Optional[str] = None,
-                 gt_dir: Optional[str] = None, name: Optional[str] = None, skip_bad_pairs: bool = False) -> None:
+                 gt_dir: Optional[str] = None, name: Optional[str] = None, skip_bad_pairs: bool = False,
+                 list_file: Optional[str] = None, published_pairs: Optional[int] = None) -> None:
         if rain800_rain_side not in ('left', 'right'):
             raise ValueError(f"rain800_rain_side must be 'left' or 'right', got {rain800_rain_side!r}")
         root = Path(data_root)
         super().__init__(name or '/'.join(root.resolve().parts[-2:]), pipeline)
         self.data_root = str(data_root)
         self.rain800_rain_side = rain800_rain_side
-        self.layout, self.pairs = discover_pairs(data_root, layout, rain_dir, gt_dir)
+        self.published_pairs = published_pairs
+        self.layout, self.pairs = discover_pairs(data_root, layout, rain_dir, gt_dir, list_file)
         self.skip_bad_pairs = skip_bad_pairs
         self.skipped: list[str] = []  # the problem of each pair dropped by skip_bad_pairs
         if skip_bad_pairs:
@@ -95,7 +104,18 @@ class PairedRainDataset(RainDatasetBase):
 
     @property
     def metainfo(self) -> Dict:
-        return dict(name=self.name, data_root=self.data_root, layout=self.layout, num_pairs=len(self.pairs))
+        return dict(name=self.name, data_root=self.data_root, layout=self.layout, num_pairs=len(self.pairs),
+                    published_pairs=self.published_pairs)
+
+    def pair_count_report(self) -> str:
+        """One line: the pairs found against the published count (for the preflight)."""
+        found = f"{self.name} ('{self.data_root}', layout '{self.layout}'): {len(self.pairs)} pairs"
+        if self.published_pairs is None:
+            return found
+        if len(self.pairs) == self.published_pairs:
+            return f'{found}, as published'
+        return (f'{found}, but the published split has {self.published_pairs}: a subset or another copy '
+                '(scores are not comparable with the papers\')')
 
     def __len__(self) -> int:
         return len(self.pairs)

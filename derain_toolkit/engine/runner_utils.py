@@ -3,9 +3,11 @@
 The options themselves and the device they name are resolved in
 :mod:`derain_toolkit.engine.options`.
 """
+import logging
 from typing import Any
 
 from mmengine.config import Config
+from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
 
 from derain_toolkit.datasets.layouts import EXPECTED_LAYOUTS, MissingDatasetError
@@ -64,8 +66,10 @@ class PreflightError(InputError, RuntimeError):
     """Inputs a run needs are missing; the message lists every problem found."""
 
 
-def _dataset_problems(dataset_cfg: dict, key: str) -> tuple[list[str], list[str]]:
+def _dataset_problems(dataset_cfg: dict, key: str, counts: list[str]) -> tuple[list[str], list[str]]:
     """Build ``dataset_cfg`` (config key ``key``; each member of a ``MixedRainDataset`` on its own).
+
+    The pair count of every dataset that can report it (``pair_count_report()``) is appended to ``counts``.
 
     Returns:
         ``(problems, missing_keys)``: one line per problem (for datasets that check their files,
@@ -76,7 +80,7 @@ def _dataset_problems(dataset_cfg: dict, key: str) -> tuple[list[str], list[str]
         problems, missing = [], []
         for i, member in enumerate(dataset_cfg.get('datasets', [])):
             if isinstance(member, dict):
-                member_problems, member_missing = _dataset_problems(member, f'{key}.datasets.{i}')
+                member_problems, member_missing = _dataset_problems(member, f'{key}.datasets.{i}', counts)
                 problems += member_problems
                 missing += member_missing
         return problems, missing
@@ -86,6 +90,8 @@ def _dataset_problems(dataset_cfg: dict, key: str) -> tuple[list[str], list[str]
         return [f"{key}.data_root='{error.root}': {error.found}"], [f'{key}.data_root']
     except (OSError, ValueError, KeyError) as error:
         return [f'{key}: {type(error).__name__}: {error}'], []
+    if hasattr(dataset, 'pair_count_report'):
+        counts.append(dataset.pair_count_report())
     return (dataset.pair_problems() if hasattr(dataset, 'pair_problems') else []), []
 
 
@@ -102,7 +108,7 @@ def _model_problems(cfg: Any) -> list[str]:
     return problems
 
 
-def preflight(cfg: Config, splits: tuple[str, ...]) -> None:
+def preflight(cfg: Config, splits: tuple[str, ...]) -> list[str]:
     """Check, before anything is built, that the config's keys are known and that the datasets
     and weights a run needs exist.
 
@@ -112,17 +118,22 @@ def preflight(cfg: Config, splits: tuple[str, ...]) -> None:
     asks every part of the model config with a ``preflight(cfg) -> list[str]`` static
     method (CLIP routers, DA-CLIP: missing weights) for its problems, then reports them
     all at once. Unknown config keys and non-numbers given for numbers come first
-    (:func:`~derain_toolkit.engine.config_check.config_problems`).
+    (:func:`~derain_toolkit.engine.config_check.config_problems`). When all is there, it logs
+    (and returns) the pairs found in each split against the published count (``published_pairs``
+    of a ``PairedRainDataset``).
 
     Args:
         cfg: The full config.
         splits: Any of ``'train'``, ``'val'``, ``'test'``; absent dataloaders are skipped.
 
+    Returns:
+        One line per dataset: its pairs found and published.
+
     Raises:
         PreflightError: listing every missing dataset folder and weight file, each with its fix.
     """
     init_default_scope(cfg.get('default_scope', SCOPE))
-    problems, missing = config_problems(cfg), []
+    problems, missing, counts = config_problems(cfg), [], []
     for split in splits:
         loader = cfg.get(f'{split}_dataloader')
         if not loader:
@@ -131,7 +142,7 @@ def preflight(cfg: Config, splits: tuple[str, ...]) -> None:
                  else [(f'{split}_dataloader.{name}', each) for name, each in loader.items()])
         for key, each in keyed:
             if isinstance(each.get('dataset'), dict):
-                dataset_problems, dataset_missing = _dataset_problems(each['dataset'], f'{key}.dataset')
+                dataset_problems, dataset_missing = _dataset_problems(each['dataset'], f'{key}.dataset', counts)
                 problems += dataset_problems
                 missing += dataset_missing
     problems += _model_problems(cfg.get('model'))
@@ -144,3 +155,8 @@ def preflight(cfg: Config, splits: tuple[str, ...]) -> None:
                         'Fix: put the datasets there, or point each key at its folder, e.g. '
                         f'--cfg-options {missing[0]}=/path/to/split (README, section Data).')
         raise PreflightError(message)
+    counts = list(dict.fromkeys(counts))
+    for line in counts:
+        print_log(f'Dataset: {line}', logger='current',
+                  level=logging.WARNING if 'but the published' in line else logging.INFO)
+    return counts

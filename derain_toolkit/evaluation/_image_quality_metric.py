@@ -7,6 +7,8 @@ import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 
+from derain_toolkit.evaluation.functional import check_protocol
+
 
 def to_hwc(image: torch.Tensor, field: str) -> np.ndarray:
     """``(3, H, W)`` float tensor in [0, 1] -> ``(H, W, 3)`` float64 array."""
@@ -75,20 +77,27 @@ class ImageQualityMetric(ScoreMeanMetric):
     Each ``predict`` output must hold ``pred`` and ``gt`` as ``(3, H, W)`` float tensors in
     [0, 1]. They are scored by ``score_fn`` (an (H, W, 3) pair in, a float out) with
     ``crop_border``, ``y_channel`` and ``round_to_uint8`` (default True: both are rounded to
-    ``uint8`` first, as Restormer scores saved PNGs).
+    ``uint8`` first, as Restormer scores saved PNGs), or by the whole scoring pipeline of a
+    paper named by ``protocol`` (:data:`~derain_toolkit.evaluation.functional.PROTOCOLS`:
+    ``'matlab_uint8_y'``, ``'matlab_double_y_ssim_downsample'``, ``'fadformer_torch_y'``; the
+    dataset configs of Rain200L/H, DID-Data, DDN-Data and SPA-Data set theirs).
 
     Args:
         crop_border: Pixels removed on each side before scoring.
         y_channel: Score MATLAB's Y channel (True) or RGB.
         round_to_uint8: Round predictions and targets to ``uint8`` first.
         collect_device, prefix, score_input: As :class:`ScoreMeanMetric`.
+        protocol: A named scoring pipeline (sets ``y_channel`` and ``round_to_uint8``), or ``None``.
     """
 
     score_fn: Callable[..., float]
 
     def __init__(self, crop_border: int = 0, y_channel: bool = True, round_to_uint8: bool = True,
-                 collect_device: str = 'cpu', prefix: Optional[str] = None, score_input: bool = False) -> None:
+                 collect_device: str = 'cpu', prefix: Optional[str] = None, score_input: bool = False,
+                 protocol: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix, score_input=score_input)
+        check_protocol(protocol)
+        self.protocol = protocol
         self.crop_border = crop_border
         self.y_channel = y_channel
         self.round_to_uint8 = round_to_uint8
@@ -100,4 +109,4 @@ class ImageQualityMetric(ScoreMeanMetric):
                              f"sample '{sample.get('key')}' has none (use a paired dataset for validation)")
         return type(self).score_fn(to_hwc(sample[field], field), to_hwc(sample['gt'], 'gt'),
                                    crop_border=self.crop_border, y_channel=self.y_channel,
-                                   round_to_uint8=self.round_to_uint8)
+                                   round_to_uint8=self.round_to_uint8, protocol=self.protocol)

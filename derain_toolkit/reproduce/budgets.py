@@ -33,12 +33,15 @@ from mmengine.config import Config
 from derain_toolkit.registry import part_class, walk_parts
 
 #: Rain patterns of the synthetic test set standing in for each benchmark (by how the
-#: benchmark was made: Rain100L light streaks, Rain100H heavy, Rain800 mostly moderate);
-#: any other name (Mixed, Rain13K, Test100, ...) gets all three patterns.
+#: benchmark was made: Rain100L / Rain200L light streaks, Rain100H / Rain200H heavy, Rain800
+#: mostly moderate); any other name (Mixed, Rain13K, Test100, DDN-Data, DID-Data, SPA-Data, ...)
+#: gets all three patterns.
 SYNTHETIC_PATTERNS = {
     'Rain100L': ('light',),
     'Rain100H': ('heavy',),
     'Rain800': ('moderate',),
+    'Rain200L': ('light',),
+    'Rain200H': ('heavy',),
 }
 _ALL_PATTERNS = ('light', 'moderate', 'heavy')
 

@@ -346,6 +346,9 @@ def _to_network_input(image: np.ndarray) -> tuple[torch.Tensor, Optional[np.ndar
         raise ValueError(f'derain expects an H x W or H x W x C image with C in 1, 3, 4; got shape {image.shape}')
     if not (np.issubdtype(image.dtype, np.floating) or image.dtype in (np.uint8, np.uint16)):
         raise ValueError(f'derain expects uint8, uint16 or float images; got {image.dtype} (convert it first)')
+    if min(image.shape[:2]) < 1:
+        raise ValueError(f'derain needs an image of at least 1 x 1 pixels (smaller ones are padded to the '
+                         f'network\'s multiple); got {image.shape[0]} x {image.shape[1]}')
     rgb = to_float01(image)  # (H, W, C)
     alpha = image[:, :, 3] if image.ndim == 3 and image.shape[2] == 4 else None
     rgb = np.repeat(rgb, 3, axis=2) if rgb.shape[2] == 1 else rgb[:, :, :3]

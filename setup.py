@@ -25,5 +25,9 @@ setup(
         'iqa-torch==1.2.1',  # ships NIQE's pristine model (MATLAB release's modelparameters.mat)
         'brisque==0.2.0',  # ships BRISQUE's fitted regressor and feature ranges
     ],
-    extras_require={'test': ['pytest>=7']},
+    extras_require={
+        'test': ['pytest>=7', 'selenium>=4.20'],  # selenium drives Debian's chromium in the demo page's test
+        'deploy': ['onnx>=1.16', 'onnxruntime>=1.18'],  # tools/export_onnx.py, the ONNX Runtime backend
+        'demo': ['gradio>=5'],  # tools/demo_app.py
+    },
 )

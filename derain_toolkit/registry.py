@@ -5,6 +5,8 @@ Each registry is an mmengine child, so the mmengine ``Runner`` (with
 metrics and hooks, and ``locations`` imports the modules that register them on
 first use. Parts meet only through these registries and configs.
 """
+from typing import Any, Callable, Optional
+
 from mmengine import registry as mmengine_registry
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
@@ -46,6 +48,7 @@ FEEDFORWARDS = Registry('feedforward', parent=MODELS, scope='feedforward', locat
 ROUTERS = Registry('router', parent=MODELS, scope='routers', locations=['derain_toolkit.models.routers'], build_func=build_part)
 LOSSES = Registry('loss', parent=MODELS, scope='losses', locations=['derain_toolkit.models.losses'], build_func=build_part)
 GENERATORS = Registry('generator', parent=MODELS, scope='generators', locations=['derain_toolkit.models.generators'], build_func=build_part)
+TEST_TIME = Registry('test-time procedure', parent=MODELS, scope='test_time', locations=['derain_toolkit.models.test_time'], build_func=build_part)
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope=SCOPE, locations=['derain_toolkit.datasets'])
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope=SCOPE, locations=['derain_toolkit.datasets.transforms'])
 METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE, locations=['derain_toolkit.evaluation'])
@@ -73,6 +76,7 @@ PART_REGISTRIES = {
     'routers': ROUTERS,
     'losses': LOSSES,
     'generators': GENERATORS,
+    'test_time': TEST_TIME,
     'datasets': DATASETS,
     'transforms': TRANSFORMS,
     'metrics': METRICS,
@@ -81,3 +85,31 @@ PART_REGISTRIES = {
     'optim_wrappers': OPTIM_WRAPPERS,
     'checkpoint_converters': CHECKPOINT_CONVERTERS,
 }
+
+
+def part_class(type_name: Any) -> Optional[type]:
+    """The class registered as ``type_name`` in any registry of :data:`PART_REGISTRIES`, else ``None``.
+
+    This is how the core asks a part what it declares (``tiny_overrides``, ``scores_input``,
+    ... see ``docs/adding_a_component.md``) without naming part types: a plugin's part
+    answers the same way once its module is imported.
+    """
+    if not isinstance(type_name, str):
+        return type_name if isinstance(type_name, type) else None
+    for registry in PART_REGISTRIES.values():
+        part_cls = registry.get(type_name)
+        if part_cls is not None:
+            return part_cls
+    return None
+
+
+def walk_parts(node: Any, visit: Callable[[dict], None]) -> None:
+    """Call ``visit`` on every dict with a ``type`` in a nested config, parents first."""
+    if isinstance(node, dict):
+        if 'type' in node:
+            visit(node)
+        for value in node.values():
+            walk_parts(value, visit)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            walk_parts(value, visit)

@@ -25,8 +25,7 @@ import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hi
 import numpy as np
 
 from derain_toolkit.deploy.extras import require
-from derain_toolkit.engine.precision import PRECISIONS
-from derain_toolkit.engine.runner_utils import DEVICES, select_device
+from derain_toolkit.engine.options import tool_device, tool_parser
 from derain_toolkit.inference import Backend, derain, load_backend
 from derain_toolkit.utils.image_io import ImageReadError, from_float01, read_image, to_float01, write_image
 
@@ -35,15 +34,12 @@ TITLE = 'derain-toolkit demo'
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     """Command-line arguments of the demo page."""
-    parser = argparse.ArgumentParser(description='Serve a local demo page that derains uploaded images.')
+    parser = tool_parser('Serve a local demo page that derains uploaded images.', 'device', 'precision')
     parser.add_argument('config', help='config file the model was trained with')
     parser.add_argument('checkpoint', help='checkpoint file, or a .onnx file of tools/export_onnx.py')
     parser.add_argument('--port', type=int, default=7860, help='port to listen on')
     parser.add_argument('--host', default='127.0.0.1', help='address to listen on (default: this machine only)')
     parser.add_argument('--tile', type=int, default=None, help='tile side (default: automatic; 0: never tile)')
-    parser.add_argument('--device', choices=DEVICES, default='auto', help='device to run on')
-    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
-                        help='auto (default): bf16 where the device runs it natively, else fp32')
     return parser.parse_args(argv)
 
 
@@ -113,7 +109,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
     try:
         require('gradio', 'The demo page')
-        backend = load_backend(args.config, args.checkpoint, device=select_device(args.device))
+        backend = load_backend(args.config, args.checkpoint, device=tool_device(args.device))
     except (FileNotFoundError, ValueError, KeyError, RuntimeError, ImportError) as error:
         print(f'error: cannot start the demo: {error}', file=sys.stderr)
         return 2

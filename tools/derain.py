@@ -40,8 +40,7 @@ import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hi
 import numpy as np
 from tqdm import tqdm
 
-from derain_toolkit.engine.runner_utils import DEVICES, select_device
-from derain_toolkit.engine.precision import PRECISIONS
+from derain_toolkit.engine.options import tool_device, tool_parser
 from derain_toolkit.inference import Backend, derain, load_backend
 from derain_toolkit.utils.image_io import ImageReadError, read_image, write_image
 
@@ -51,7 +50,7 @@ _MAX_VALUE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     """Command-line arguments of the derain tool."""
-    parser = argparse.ArgumentParser(description='Derain images with a trained model.')
+    parser = tool_parser('Derain images with a trained model.', 'device', 'precision')
     parser.add_argument('config', help='config file the model was trained with')
     parser.add_argument('checkpoint', help='checkpoint file, e.g. work_dirs/<config>/iter_300000.pth, '
                         'or a .onnx file of tools/export_onnx.py (ONNX Runtime)')
@@ -60,10 +59,6 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument('--tile', type=int, default=None,
                         help='tile side in pixels (default: automatic, whole image when it fits; 0: never tile)')
     parser.add_argument('--tile-overlap', type=int, default=32, help='overlap of neighbouring tiles in pixels')
-    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
-                        help='auto (default): bf16 autocast where the device runs bf16 natively, else fp32 (exact); '
-                        'fp32, bf16 or fp16 (CUDA) to force one')
-    parser.add_argument('--device', choices=DEVICES, default='auto', help='device to run on')
     parser.add_argument('--compare', action='store_true',
                         help='also write DIR/compare/<name>.png: rainy | derained (| rain mask)')
     parser.add_argument('--all-masks', action='store_true',
@@ -145,7 +140,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         print('error: no input images found; give image files, folders or quoted glob patterns', file=sys.stderr)
         return 2
     try:
-        backend = load_backend(args.config, args.checkpoint, device=select_device(args.device))
+        backend = load_backend(args.config, args.checkpoint, device=tool_device(args.device))
         choice = backend.resolve_precision(args.precision)
     except (FileNotFoundError, ValueError, KeyError, RuntimeError, ImportError) as error:
         print(f'error: cannot load the model: {error}', file=sys.stderr)

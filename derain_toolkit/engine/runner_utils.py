@@ -1,51 +1,14 @@
 """Turn the command-line switches of ``tools/train.py``/``tools/test.py`` into config changes.
 
-Device selection has two halves. mmengine fixes its device when ``mmengine.device`` is
-first imported (``DEVICE = 'cuda' if torch.cuda.is_available() ...``) and CUDA reads
-``CUDA_VISIBLE_DEVICES`` once, so ``--device cpu`` on a GPU machine must hide the GPUs
-before torch or mmengine are imported: the tools do it with
-``tools/_bootstrap.hide_gpus_if_cpu_requested`` on their first lines. Here,
-:func:`select_device` resolves ``'auto'`` and checks that the request was honoured.
+The options themselves and the device they name are resolved in
+:mod:`derain_toolkit.engine.options`.
 """
-import os
 from typing import Any
 
-import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from derain_toolkit.registry import DATASETS, PART_REGISTRIES, SCOPE
-
-DEVICES = ('auto', 'cpu', 'cuda')
-
-
-def select_device(device: str = 'auto') -> str:
-    """Resolve a ``--device`` value to ``'cpu'`` or ``'cuda'``.
-
-    Args:
-        device: ``'auto'`` (CUDA when available), ``'cpu'`` or ``'cuda'``.
-
-    Returns:
-        ``'cpu'`` or ``'cuda'``.
-
-    Raises:
-        ValueError: For an unknown ``device``.
-        RuntimeError: For ``'cuda'`` without a GPU, or ``'cpu'`` while GPUs are still
-            visible (``CUDA_VISIBLE_DEVICES`` was not emptied before torch saw CUDA).
-    """
-    if device not in DEVICES:
-        raise ValueError(f'device must be one of {DEVICES}, got {device!r}')
-    cuda = torch.cuda.is_available()
-    if device == 'auto':
-        return 'cuda' if cuda else 'cpu'
-    if device == 'cuda' and not cuda:
-        raise RuntimeError('--device cuda was requested but torch sees no CUDA device '
-                           f'(CUDA_VISIBLE_DEVICES={os.environ.get("CUDA_VISIBLE_DEVICES")!r}); '
-                           'use --device cpu or auto, or make a GPU visible.')
-    if device == 'cpu' and cuda:
-        raise RuntimeError("--device cpu was requested but CUDA is visible: set CUDA_VISIBLE_DEVICES='' "
-                           'before torch/mmengine are imported (tools/_bootstrap.py does this for the tools).')
-    return device
+from derain_toolkit.registry import DATASETS, SCOPE, part_class, walk_parts
 
 
 def enable_amp(cfg: Config, device: str, precision: str) -> None:
@@ -59,7 +22,7 @@ def enable_amp(cfg: Config, device: str, precision: str) -> None:
 
     Args:
         cfg: The config, changed in place.
-        device: ``'cpu'`` or ``'cuda'`` (from :func:`select_device`).
+        device: ``'cpu'`` or ``'cuda'`` (from :func:`derain_toolkit.engine.options.tool_device`).
         precision: ``'fp16'`` or ``'bf16'`` (from :func:`derain_toolkit.engine.precision.resolve_precision`).
 
     Raises:
@@ -77,6 +40,21 @@ def enable_amp(cfg: Config, device: str, precision: str) -> None:
         optim_wrapper.type = 'CPUAmpOptimWrapper'
         for cuda_only in ('dtype', 'loss_scale'):
             optim_wrapper.pop(cuda_only, None)
+
+
+def score_inputs(cfg: Config) -> Config:
+    """Ask every test metric that declares ``scores_input`` to score the rainy input too (``<metric>_input``).
+
+    ``test_evaluator`` may be one metric, a list of metrics, an evaluator (``metrics=[...]``)
+    or a list of evaluators. Used by ``tools/test.py`` and the table runner.
+    """
+    evaluators = cfg.get('test_evaluator')
+    for evaluator in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
+        metrics = evaluator.get('metrics', evaluator) if isinstance(evaluator, dict) else evaluator
+        for metric in metrics if isinstance(metrics, (list, tuple)) else [metrics]:
+            if isinstance(metric, dict) and getattr(part_class(metric.get('type')), 'scores_input', False):
+                metric['score_input'] = True
+    return cfg
 
 
 class PreflightError(RuntimeError):
@@ -97,21 +75,14 @@ def _dataset_problems(dataset_cfg: dict) -> list[str]:
 
 def _model_problems(cfg: Any) -> list[str]:
     """Problems declared by the ``preflight(cfg)`` of every part in a model config tree."""
-    problems = []
-    if isinstance(cfg, dict):
-        part = cfg.get('type')
-        if isinstance(part, str):
-            for registry in PART_REGISTRIES.values():
-                part_cls = registry.get(part)
-                if part_cls is not None:
-                    if hasattr(part_cls, 'preflight'):
-                        problems += part_cls.preflight(dict(cfg))
-                    break
-        for value in cfg.values():
-            problems += _model_problems(value)
-    elif isinstance(cfg, (list, tuple)):
-        for value in cfg:
-            problems += _model_problems(value)
+    problems: list[str] = []
+
+    def ask(part: dict) -> None:
+        check = getattr(part_class(part['type']), 'preflight', None)
+        if check is not None:
+            problems.extend(check(dict(part)))
+
+    walk_parts(cfg, ask)
     return problems
 
 

@@ -95,6 +95,12 @@ class CLIPRPN(nn.Module):
 
     uses_sample_keys = True  # the Derainer passes keys=[...] for the route cache
 
+    @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant: no route cache (it names files of the real data), mask heads of
+        width 4 (its U-Net and router shrink as parts of their own)."""
+        return dict(route_cache=None, mask_hidden_channels=4)
+
     def __init__(self,
                  backbone: dict,
                  router: dict,
@@ -168,6 +174,7 @@ class CLIPRPN(nn.Module):
 
         return self.backbone(x, neck=neck), logits
 
+<<<<<<< HEAD
     def forward_one_graph(self, x: torch.Tensor, router_pixels: Optional[torch.Tensor] = None) -> dict:
         """One traceable forward serving every route, for ONNX export (a batch of one image).
 
@@ -185,6 +192,15 @@ class CLIPRPN(nn.Module):
                   else self.router(x))  # (1,)
         pred, logits = self._run_branch(x, routes[0])
         return dict(pred=pred, masks=[RainMaskHead.probability(level) for level in logits], routes=routes)
+=======
+    def run_every_route(self, x: torch.Tensor, with_router: bool = True) -> None:
+        """Run the router once (``with_router``), then every branch on the whole batch: the
+        "all routes" MAC convention of :func:`derain_toolkit.utils.complexity.every_route`."""
+        if with_router:
+            self.router(x)
+        for route in range(self.num_branches):
+            self._run_branch(x, route)
+>>>>>>> main
 
     def forward(self, x: torch.Tensor, keys: Optional[Sequence[str]] = None) -> dict:
         """Args:

@@ -132,6 +132,12 @@ class IRSDEGenerator(nn.Module):
             ``False`` ends on the mean step. No effect on the posterior sampler.
     """
 
+    @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant: the SDE's schedule (``num_steps``) kept, sampled in at most 10
+        larger reverse steps, no progress bar."""
+        return dict(sample_steps=min(10, cfg.get('num_steps', 100)), progress_bar=False)
+
     def __init__(self,
                  stationary_std: float = 10 / 255,
                  num_steps: int = 100,

@@ -59,13 +59,9 @@ from torch import nn
 
 from derain_toolkit.build import ConfigLike, build_model, load_config
 from derain_toolkit.checkpoints.import_checkpoint import load_checkpoint_file
-<<<<<<< HEAD
-from derain_toolkit.engine.precision import AUTOCAST_DTYPES, PrecisionChoice, resolve_precision
-=======
 from derain_toolkit.engine.options import resolve_device
-from derain_toolkit.engine.precision import AUTOCAST_DTYPES, resolve_precision
+from derain_toolkit.engine.precision import AUTOCAST_DTYPES, PrecisionChoice, resolve_precision
 from derain_toolkit.models.derainer import Derainer
->>>>>>> main
 from derain_toolkit.utils.image_io import from_float01, to_float01
 
 MIN_AUTO_TILE = 128

@@ -24,9 +24,8 @@ from derain_toolkit.build import ConfigLike, load_config
 from derain_toolkit.deploy.extras import require
 from derain_toolkit.deploy.onnx_format import METADATA_KEY, first_difference, network_signature
 from derain_toolkit.engine.precision import PrecisionChoice
-from derain_toolkit.models.daclip.daclip_model import daclip_input
 from derain_toolkit.models.layers.padding import crop_to, pad_to_multiple
-from derain_toolkit.models.routers.clip_router import clip_router_input
+from derain_toolkit.models.layers.open_clip_loader import clip_image_input
 from derain_toolkit.registry import GENERATORS, SCOPE
 
 _EXPORT_HINT = 'export it again with: python tools/export_onnx.py CONFIG CHECKPOINT --out FILE.onnx'
@@ -103,7 +102,7 @@ class OnnxBackend:
         self.kind = meta['kind']
         if self.kind == 'image':
             router = meta.get('router_input')
-            self.router_input = (tuple(router['size']), *_clip_tensors(router)) if router else None
+            self.router_input = (router['size'], *_clip_tensors(router)) if router else None
             return
         if self.kind != 'noise':
             raise ValueError(f'{self.graph.path} holds a {self.kind!r} graph, not a network; give the '
@@ -137,7 +136,7 @@ class OnnxBackend:
         padded, size = pad_to_multiple(x, self.pad_multiple)  # (1, 3, H', W')
         feeds = {'image': padded}
         if self.router_input is not None:
-            feeds['router_pixels'] = clip_router_input(x, *self.router_input)
+            feeds['router_pixels'] = clip_image_input(x, *self.router_input)
         outputs = self.graph.run(feeds)
         masks = [outputs[name] for name in self.graph.outputs if name.startswith('mask_')]
         return dict(pred=crop_to(outputs['pred'], size), masks=masks, routes=outputs.get('route'))
@@ -146,7 +145,7 @@ class OnnxBackend:
         """``network(x_t, mu, t)`` for the generator's sampler: pads, runs the graph, crops."""
         guidance = {}
         if self.encoder is not None:
-            guidance = self.encoder.run({'pixels': daclip_input(mu, *self.daclip_input)})
+            guidance = self.encoder.run({'pixels': clip_image_input(mu, *self.daclip_input)})
 
         def network(x_t: torch.Tensor, mu: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
             x_t, size = pad_to_multiple(x_t, self.pad_multiple)

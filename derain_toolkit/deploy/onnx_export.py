@@ -39,8 +39,7 @@ from torch import nn
 from derain_toolkit.deploy.extras import require
 from derain_toolkit.deploy.onnx_format import METADATA_KEY, network_signature
 from derain_toolkit.inference import TorchBackend
-from derain_toolkit.models.daclip.daclip_model import daclip_input
-from derain_toolkit.models.routers.clip_router import clip_router_input
+from derain_toolkit.models.layers.open_clip_loader import clip_image_input
 
 DEFAULT_OPSET = 18
 TOLERANCE = 1e-4
@@ -124,7 +123,7 @@ def _graphs(model: nn.Module, cfg: Config, out: Path) -> list[_Graph]:
 
         def probe(height: int, width: int) -> tuple[torch.Tensor, ...]:
             image = _probe_image(height, width)
-            return (image, clip_router_input(image, router.image_size, router.mean, router.std)) if clip else (image, )
+            return (image, clip_image_input(image, router.image_size[0], router.mean, router.std)) if clip else (image, )
 
         module = _OnePassGraph(model, routed).eval()
         with torch.no_grad():
@@ -135,7 +134,7 @@ def _graphs(model: nn.Module, cfg: Config, out: Path) -> list[_Graph]:
         dynamic.update({name: {2: f'{name}_height', 3: f'{name}_width'} for name in masks})
         metadata = dict(common, kind='image',
                         bytes_per_pixel=TorchBackend(model, 'cpu', channels_last=False).bytes_per_pixel('fp32'),
-                        router_input=_clip_spec(list(router.image_size), router.mean, router.std) if clip else None)
+                        router_input=_clip_spec(router.image_size[0], router.mean, router.std) if clip else None)
         return [_Graph(out, module, ['image', *(['router_pixels'] if clip else [])], outputs, dynamic, probe, metadata)]
 
     daclip = getattr(generator, 'daclip', None)
@@ -159,7 +158,7 @@ def _graphs(model: nn.Module, cfg: Config, out: Path) -> list[_Graph]:
     size = daclip.image_size
 
     def encoder_probe(height: int, width: int) -> tuple[torch.Tensor, ...]:
-        return (daclip_input(_probe_image(height, width), size, daclip.image_mean, daclip.image_std), )
+        return (clip_image_input(_probe_image(height, width), size, daclip.image_mean, daclip.image_std), )
 
     encoder = _Graph(encoder_file, _DaclipEncoderGraph(daclip).eval(), ['pixels'], ['content', 'degradation'], {},
                      encoder_probe, dict(common, kind='daclip_encoder',

@@ -174,12 +174,11 @@ class CLIPRPN(nn.Module):
 
         return self.backbone(x, neck=neck), logits
 
-<<<<<<< HEAD
     def forward_one_graph(self, x: torch.Tensor, router_pixels: Optional[torch.Tensor] = None) -> dict:
         """One traceable forward serving every route, for ONNX export (a batch of one image).
 
         The route is chosen inside the graph: ``argmax`` of the router's Eq. (2) on
-        ``router_pixels`` (the router's prepared CLIP input, :func:`clip_router_input`; the
+        ``router_pixels`` (the router's prepared CLIP input, :func:`clip_image_input`; the
         router's own input for routers without one, such as ``NoRouter``). At each level
         every route's branch runs on the shared feature and the route's output is kept, so the
         prediction equals :meth:`forward`'s; the extra cost is the other routes' branches.
@@ -192,7 +191,7 @@ class CLIPRPN(nn.Module):
                   else self.router(x))  # (1,)
         pred, logits = self._run_branch(x, routes[0])
         return dict(pred=pred, masks=[RainMaskHead.probability(level) for level in logits], routes=routes)
-=======
+
     def run_every_route(self, x: torch.Tensor, with_router: bool = True) -> None:
         """Run the router once (``with_router``), then every branch on the whole batch: the
         "all routes" MAC convention of :func:`derain_toolkit.utils.complexity.every_route`."""
@@ -200,7 +199,6 @@ class CLIPRPN(nn.Module):
             self.router(x)
         for route in range(self.num_branches):
             self._run_branch(x, route)
->>>>>>> main
 
     def forward(self, x: torch.Tensor, keys: Optional[Sequence[str]] = None) -> dict:
         """Args:

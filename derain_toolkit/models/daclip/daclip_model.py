@@ -79,23 +79,6 @@ def _has_clip(state: dict[str, torch.Tensor]) -> bool:
     return any(k.startswith('clip.') for k in state)
 
 
-def daclip_input(images: torch.Tensor, size: int, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
-    """(B, 3, H, W) in [0, 1] → normalised (B, 3, S, S) CLIP input (official ``clip_transform``:
-    shorter side resized to S, centre crop); ``mean``/``std`` (1, 3, 1, 1). A function of its
-    own so that ONNX Runtime sampling (``derain_toolkit/deploy``) prepares it identically."""
-    height, width = images.shape[-2:]
-    if (height, width) != (size, size):
-        short, long = min(height, width), max(height, width)
-        new_long = int(size * long / short)
-        new_size = (size, new_long) if height <= width else (new_long, size)
-        images = F.interpolate(images, size=new_size, mode='bicubic', align_corners=False,
-                               antialias=True).clamp(0, 1)
-        top = int(round((new_size[0] - size) / 2.0))
-        left = int(round((new_size[1] - size) / 2.0))
-        images = images[..., top:top + size, left:left + size]
-    return (images - mean) / std
-
-
 @MODELS.register_module()
 class DACLIP(nn.Module):
     """Args:
@@ -217,14 +200,9 @@ class DACLIP(nn.Module):
         return state
 
     def preprocess(self, images: torch.Tensor) -> torch.Tensor:
-<<<<<<< HEAD
-        """(B, 3, H, W) in [0, 1] → normalised (B, 3, S, S) CLIP input (:func:`daclip_input`)."""
-        return daclip_input(images, self.image_size, self.image_mean, self.image_std)
-=======
         """(B, 3, H, W) in [0, 1] → normalised (B, 3, S, S) CLIP input (official ``clip_transform``:
         shorter side resized to S, centre crop)."""
         return clip_image_input(images, self.image_size, self.image_mean, self.image_std)
->>>>>>> main
 
     def encode_image(self, pixels: torch.Tensor, control: bool = False,
                      normalize: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:

@@ -30,24 +30,6 @@ from derain_toolkit.registry import ROUTERS
 _CFG_KEY = 'model.backbone.router.pretrained'
 
 
-def clip_router_input(x: torch.Tensor, image_size: tuple[int, int], mean: torch.Tensor,
-                      std: torch.Tensor) -> torch.Tensor:
-    """[0, 1] images (B, 3, H, W) -> CLIP input (B, 3, h, w): the shorter side resized to CLIP's
-    size (bicubic, anti-aliased), centre-cropped, normalised with ``mean``/``std`` (1, 3, 1, 1).
-
-    A function of its own so that ONNX Runtime inference (``derain_toolkit/deploy``) prepares
-    the router's input exactly as the router does.
-    """
-    height, width = x.shape[-2:]
-    scale = max(image_size[0] / height, image_size[1] / width)
-    resized = (max(image_size[0], round(height * scale)), max(image_size[1], round(width * scale)))
-    x = F.interpolate(x.float(), size=resized, mode='bicubic', align_corners=False, antialias=True)
-    top = (resized[0] - image_size[0]) // 2
-    left = (resized[1] - image_size[1]) // 2
-    x = x[..., top:top + image_size[0], left:left + image_size[1]].clamp(0, 1)
-    return (x - mean) / std
-
-
 @ROUTERS.register_module()
 class CLIPRouter(nn.Module):
     """Frozen open_clip model that routes each image to its most similar prompt.
@@ -124,20 +106,15 @@ class CLIPRouter(nn.Module):
         return self
 
     def _clip_pixels(self, x: torch.Tensor) -> torch.Tensor:
-<<<<<<< HEAD
-        """[0, 1] images (B, 3, H, W) -> CLIP input (B, 3, h, w), resized, cropped, normalised."""
-        return clip_router_input(x, self.image_size, self.mean, self.std)
+        """[0, 1] images (B, 3, H, W) -> CLIP input (B, 3, S, S), resized, cropped, normalised."""
+        return clip_image_input(x, self.image_size[0], self.mean, self.std)
 
     @torch.no_grad()
     def pixel_probabilities(self, pixels: torch.Tensor) -> torch.Tensor:
-        """Eq. (2) of prepared CLIP input (B, 3, h, w) (see :func:`clip_router_input`), (B, num_branches)."""
+        """Eq. (2) of prepared CLIP input (B, 3, h, w) (see :func:`clip_image_input`), (B, num_branches)."""
         image = self.clip.encode_image(pixels, normalize=True)  # (B, D)
         logits = self.clip.logit_scale.exp() * image.float() @ self.text_features.float().t()
         return logits.softmax(dim=-1)
-=======
-        """[0, 1] images (B, 3, H, W) -> CLIP input (B, 3, S, S), resized, cropped, normalised."""
-        return clip_image_input(x, self.image_size[0], self.mean, self.std)
->>>>>>> main
 
     @torch.no_grad()
     def probabilities(self, x: torch.Tensor) -> torch.Tensor:

@@ -25,6 +25,11 @@ setup(
         'iqa-torch==1.2.1',  # ships NIQE's pristine model (MATLAB release's modelparameters.mat)
     ],
     # BRISQUE (DDSA Table 2) only: the brisque package builds libsvm-official from source (a C++ compiler).
-    # pytorch-msssim: FADformer's SSIM, the reference of a test.
-    extras_require={'test': ['pytest>=7', 'pytorch-msssim==1.0.0'], 'metrics': ['brisque==0.2.0']},
+    extras_require={
+        'test': ['pytest>=7', 'pytorch-msssim==1.0.0',  # FADformer's SSIM, the reference of a test
+                 'selenium>=4.20'],  # selenium drives Debian's chromium in the demo page's test
+        'metrics': ['brisque==0.2.0'],
+        'deploy': ['onnx>=1.16', 'onnxruntime>=1.18'],  # tools/export_onnx.py, the ONNX Runtime backend
+        'demo': ['gradio>=5'],  # tools/demo_app.py
+    },
 )

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python tools/derain.py CONFIG CHECKPOINT INPUT [INPUT ...] --out DIR
+    python tools/derain.py CONFIG CHECKPOINT|MODEL.onnx INPUT [INPUT ...] --out DIR
         [--tile N] [--tile-overlap N] [--precision auto|fp32|bf16|fp16]
         [--device auto|cpu|cuda] [--compare [--all-masks]]
 
@@ -28,6 +28,9 @@ DRSformer, PromptIR and CLIP-RPN; MPRNet's channel attention; the CLIP router): 
 is derained with its own statistics, and the tool warns when it tiles such a model.
 Prefer the whole image, or the largest tile that fits (docs/inference.md measures it).
 
+A ``.onnx`` model file (``tools/export_onnx.py``) runs on ONNX Runtime (CPU, float32; needs
+``pip install -e .[deploy]``) with the same options and outputs.
+
 Unreadable or corrupt files are reported by name and skipped; an output that would
 replace its input is refused. The closing summary counts the failures and the exit
 status is 1 when any file failed (2 when the model cannot be loaded).
@@ -44,8 +47,7 @@ import numpy as np
 from tqdm import tqdm
 
 from derain_toolkit.engine.options import tool_device, tool_parser
-from derain_toolkit.engine.precision import resolve_precision
-from derain_toolkit.inference import check_tiling, derain, load_model
+from derain_toolkit.inference import Backend, check_tiling, derain, load_backend
 from derain_toolkit.utils.image_files import animation_frames, collect_inputs, output_clashes
 from derain_toolkit.utils.image_io import ImageReadError, read_image, write_image
 
@@ -56,7 +58,8 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     """Command-line arguments of the derain tool."""
     parser = tool_parser('Derain images with a trained model.', 'device', 'precision')
     parser.add_argument('config', help='config file the model was trained with')
-    parser.add_argument('checkpoint', help='checkpoint file, e.g. work_dirs/<config>/iter_300000.pth')
+    parser.add_argument('checkpoint', help='checkpoint file, e.g. work_dirs/<config>/iter_300000.pth, '
+                        'or a .onnx file of tools/export_onnx.py (ONNX Runtime)')
     parser.add_argument('inputs', nargs='+', metavar='INPUT', help='image files, folders or glob patterns')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--tile', type=int, default=None,
@@ -90,12 +93,19 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
 
 
-def derain_one(model, source: Path, target: Path, args: argparse.Namespace, compare_dir: Path) -> None:
+def derain_one(backend: Backend, source: Path, target: Path, args: argparse.Namespace, compare_dir: Path) -> None:
     """Derain ``source`` into ``target`` (and its comparison strip); raises on any failure."""
     if _same_file(source, target):
         raise ValueError(f'the output {target} would overwrite the input; choose another --out folder')
     image = read_image(source, exif_orientation=True)
-    result = derain(model, image, tile=args.tile, tile_overlap=args.tile_overlap, precision=args.precision)
+    with tqdm(desc=f'tiles of {source.name}', unit='tile', file=sys.stderr, leave=False, disable=None) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        result = derain(backend, image, tile=args.tile, tile_overlap=args.tile_overlap, precision=args.precision,
+                        progress=progress)
     write_image(target, result.image)
     if args.compare:
         masks = result.level_masks if args.all_masks else [result.mask] if result.mask is not None else []
@@ -129,9 +139,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(f'warning: {source} is animated ({frames} frames): only its first frame is derained, '
                   f'written as {Path(args.out) / name}', file=sys.stderr)
     try:
-        device = tool_device(args.device)
-        choice = resolve_precision(args.precision, device)
-        model = load_model(args.config, args.checkpoint, device=device)
+        backend = load_backend(args.config, args.checkpoint, device=tool_device(args.device))
+        choice = backend.resolve_precision(args.precision)
     except (FileNotFoundError, ImportError, ValueError, KeyError, RuntimeError) as error:
         print(f'error: cannot load the model: {error}', file=sys.stderr)
         return 2
@@ -141,7 +150,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     failures: list[tuple[Path, str]] = []
     for source, name in tqdm(inputs, desc='derain', unit='image', file=sys.stderr):
         try:
-            derain_one(model, source, args.out / name, args, args.out / 'compare')
+            derain_one(backend, source, args.out / name, args, args.out / 'compare')
         except ImageReadError as error:
             failures.append((source, error.reason))
         except (OSError, ValueError, RuntimeError) as error:

@@ -106,7 +106,7 @@ class DDSA(MDTA):
     def topk_mask(self, logits: torch.Tensor) -> torch.Tensor:
         """Boolean mask of M(., k) in Eq. (5): True at the ``k`` largest entries of each row."""
         index = logits.topk(self.topk, dim=-1).indices  # (B, heads, d, k)
-        return torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, index, True)
+        return torch.zeros_like(logits, dtype=torch.bool).scatter(-1, index, torch.ones_like(index, dtype=torch.bool))
 
     def sparse_attention(self, logits: torch.Tensor) -> torch.Tensor:
         """``softmax(M(P, k))`` with the dropped entries at ``masked_fill`` (``-inf``: k non-zeros per row)."""

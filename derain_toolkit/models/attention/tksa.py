@@ -32,7 +32,7 @@ from derain_toolkit.registry import ATTENTION
 def _topk_softmax(logits: torch.Tensor, k: int) -> torch.Tensor:
     """Softmax over the ``k`` largest entries of each row of ``logits``; the others get weight 0."""
     index = logits.topk(k, dim=-1).indices  # (B, heads, d, k)
-    keep = torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, index, True)
+    keep = torch.zeros_like(logits, dtype=torch.bool).scatter(-1, index, torch.ones_like(index, dtype=torch.bool))
     return logits.masked_fill(~keep, float('-inf')).softmax(dim=-1)
 
 

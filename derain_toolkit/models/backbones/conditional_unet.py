@@ -162,6 +162,7 @@ class ConditionalUNet(nn.Module):
         if attention not in _ATTENTION_TYPES:
             raise ValueError(f'ConditionalUNet: attention must be one of {_ATTENTION_TYPES}, got {attention!r}')
         self.depth = len(ch_mult)
+        self.pad_multiple = 2**self.depth
         self.content_cross_attention = content_cross_attention
         self.degradation_prompt = degradation_prompt
         time_dim = nf * 4
@@ -243,7 +244,7 @@ class ConditionalUNet(nn.Module):
             Predicted noise (B, out_channels, H, W).
         """
         self._check_guidance(content, degradation)
-        x, size = pad_to_multiple(torch.cat([x_t - mu, mu], dim=1), 2 ** self.depth)  # (B, 6, H', W')
+        x, size = pad_to_multiple(torch.cat([x_t - mu, mu], dim=1), self.pad_multiple)  # (B, 6, H', W')
         x = self.init_conv(x)
         x_init = x
         t = torch.as_tensor(t, device=x.device).reshape(-1)  # (B,) or (1,)

@@ -210,7 +210,9 @@ class _ORSNet(nn.Module):
 
 @BACKBONES.register_module()
 class MPRNet(nn.Module):
-    """Args:
+    """Attributes: ``pad_multiple`` (8), the multiple inputs are padded to.
+
+    Args:
         in_channels: Input image channels.
         out_channels: Output image channels (equal to ``in_channels``: every stage adds the input).
         n_feat: Channels of the shallow features and of the first U-Net level (40).
@@ -239,6 +241,7 @@ class MPRNet(nn.Module):
                  reduction: int = 4,
                  bias: bool = False) -> None:
         super().__init__()
+        self.pad_multiple = _PAD_MULTIPLE
         if in_channels != out_channels:
             raise ValueError(f'MPRNet adds the input to every stage output: in_channels ({in_channels}) '
                              f'must equal out_channels ({out_channels})')
@@ -258,7 +261,7 @@ class MPRNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor | list[torch.Tensor]]:
         """Derain ``x`` (B, C, H, W) of any size: ``dict(pred=(B,C,H,W), stages=[stage 1, 2, 3])``."""
-        padded, size = pad_to_multiple(x, _PAD_MULTIPLE)
+        padded, size = pad_to_multiple(x, self.pad_multiple)
         halves = _split(padded, dim=2)  # (2B, C, H/2, W): top halves, then bottom halves
         quarters = _split(halves, dim=3)  # (4B, C, H/2, W/2): left quarters, then right quarters
 

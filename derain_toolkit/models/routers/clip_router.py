@@ -29,6 +29,7 @@ from derain_toolkit.registry import ROUTERS
 
 _CFG_KEY = 'model.backbone.router.pretrained'
 
+
 @ROUTERS.register_module()
 class CLIPRouter(nn.Module):
     """Frozen open_clip model that routes each image to its most similar prompt.
@@ -111,11 +112,16 @@ class CLIPRouter(nn.Module):
         return clip_image_input(x, self.image_size[0], self.mean, self.std)
 
     @torch.no_grad()
-    def probabilities(self, x: torch.Tensor) -> torch.Tensor:
-        """Eq. (2): softmax over prompts of the scaled image-text similarity, (B, num_branches)."""
-        image = self.clip.encode_image(self._clip_pixels(x), normalize=True)  # (B, D)
+    def pixel_probabilities(self, pixels: torch.Tensor) -> torch.Tensor:
+        """Eq. (2) of prepared CLIP input (B, 3, h, w) (see :func:`clip_image_input`), (B, num_branches)."""
+        image = self.clip.encode_image(pixels, normalize=True)  # (B, D)
         logits = self.clip.logit_scale.exp() * image.float() @ self.text_features.float().t()
         return logits.softmax(dim=-1)
+
+    @torch.no_grad()
+    def probabilities(self, x: torch.Tensor) -> torch.Tensor:
+        """Eq. (2): softmax over prompts of the scaled image-text similarity, (B, num_branches)."""
+        return self.pixel_probabilities(self._clip_pixels(x))
 
     @torch.no_grad()
     def forward(self, x: torch.Tensor) -> torch.Tensor:

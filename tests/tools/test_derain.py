@@ -174,6 +174,6 @@ def test_gifs_in_folders_first_frame_with_a_warning(derain_tool, model_files, tm
 def test_bad_tiling_is_refused_before_the_model_loads(derain_tool, model_files, tmp_path, capsys, monkeypatch,
                                                       options, message):
     _write_inputs(tmp_path / 'rainy')
-    monkeypatch.setattr(derain_tool, 'load_model', lambda *a, **k: pytest.fail('the model must not be loaded'))
+    monkeypatch.setattr(derain_tool, 'load_backend', lambda *a, **k: pytest.fail('the model must not be loaded'))
     status = derain_tool.main([*model_files, str(tmp_path / 'rainy'), '--out', str(tmp_path / 'out'), *options])
     assert status == 2 and message in capsys.readouterr().err

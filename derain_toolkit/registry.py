@@ -46,6 +46,7 @@ FEEDFORWARDS = Registry('feedforward', parent=MODELS, scope='feedforward', locat
 ROUTERS = Registry('router', parent=MODELS, scope='routers', locations=['derain_toolkit.models.routers'], build_func=build_part)
 LOSSES = Registry('loss', parent=MODELS, scope='losses', locations=['derain_toolkit.models.losses'], build_func=build_part)
 GENERATORS = Registry('generator', parent=MODELS, scope='generators', locations=['derain_toolkit.models.generators'], build_func=build_part)
+SAMPLERS = Registry('sampler', parent=MODELS, scope='samplers', locations=['derain_toolkit.models.samplers'], build_func=build_part)
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope=SCOPE, locations=['derain_toolkit.datasets'])
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope=SCOPE, locations=['derain_toolkit.datasets.transforms'])
 METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE, locations=['derain_toolkit.evaluation'])
@@ -73,6 +74,7 @@ PART_REGISTRIES = {
     'routers': ROUTERS,
     'losses': LOSSES,
     'generators': GENERATORS,
+    'samplers': SAMPLERS,
     'datasets': DATASETS,
     'transforms': TRANSFORMS,
     'metrics': METRICS,

@@ -158,7 +158,9 @@ def shrink_part(part: dict) -> None:
     elif kind == 'ConditionalUNet':
         part.update(nf=8, heads=1, dim_head=8, embed_dim=TINY_CLIP['embed_dim'])
     elif kind == 'IRSDEGenerator':
-        part.update(sample_steps=min(10, part.get('num_steps', 100)), progress_bar=False)
+        sampler = dict(part.get('sampler') or dict(type='PosteriorSampler'))
+        sampler['steps'] = min(10, part.get('num_steps', 100))
+        part.update(sampler=sampler, progress_bar=False)
     elif kind == 'DACLIP':
         part.update(pretrained=None, allow_random_init=True, model_cfg=copy.deepcopy(TINY_CLIP),
                     controller_checkpoint=None, warn_untrained=False)

@@ -110,9 +110,9 @@ def _sampling_macs(cfg: Config, steps: int, shape: tuple[int, ...]) -> dict:
     """
     counts = []
     for sample_steps in (1, 2):
-        cfg.model.generator.sample_steps = sample_steps
+        cfg.model.generator.sampler.steps = sample_steps
         counts.append(_macs(build_model(cfg).eval(), shape))
-    cfg.model.generator.sample_steps = steps
+    cfg.model.generator.sampler.steps = steps
     one, two = counts
     extrapolated = {key: one[key] + (steps - 1) * (two[key] - one[key]) for key in one if key.startswith('MACs')}
     return {**one, **extrapolated}
@@ -138,11 +138,11 @@ def complexity_of(cfg: Config, shape: tuple[int, ...] = (1, 3, 256, 256), repeat
     ``Frozen (M)`` and ``on`` (``'meta'`` or ``'cpu'``: where the MACs were counted).
 
     The config is changed in place: pretrained CLIP parts get random weights. Diffusion
-    models (a ``generator`` with ``sample_steps``) are counted by :func:`_sampling_macs`.
+    models (a ``generator`` with ``sampler.steps``) are counted by :func:`_sampling_macs`.
     With ``repeats=0`` (untimed) the model is built on the meta device where it allows.
     """
     walk_parts(cfg.model, random_clip_weights)
-    steps = (cfg.model.get('generator') or {}).get('sample_steps')
+    steps = ((cfg.model.get('generator') or {}).get('sampler') or {}).get('steps')
     if steps:
         macs = _sampling_macs(cfg, steps, shape)
         model = build_model(cfg).eval()

@@ -21,7 +21,7 @@ CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 def test_tiny_config_trains_and_samples(name):
     torch.manual_seed(0)
     cfg = load_config(CONFIGS / name)
-    cfg.model.generator.sample_steps = 2
+    cfg.model.generator.sampler.steps = 2
     cfg.model.backbone.nf = 8
     model = build_model(cfg)
     trainable = [p for p in model.parameters() if p.requires_grad]

@@ -26,7 +26,7 @@ def quiet_one_thread():
 
 def test_a_samplers_macs_are_those_of_all_its_reverse_steps():
     cfg = load_config(os.path.join(ROOT, 'configs', 'irsde_tiny_synthetic.py'))
-    steps = cfg.model.generator.sample_steps
+    steps = cfg.model.generator.sampler.steps
     counted = complexity_of(cfg.copy(), (1, 3, 16, 16), repeats=0)  # from 1 and 2 steps
     real = count_macs(build_model(cfg).eval(), torch.rand(1, 3, 16, 16), mode='tensor')  # every step run
     assert steps > 2 and counted['MACs total (G)'] * 1e9 == pytest.approx(real['total'], rel=1e-9)

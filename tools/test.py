@@ -14,6 +14,10 @@ official release as published when the config names it (``checkpoint_converter``
 Restormer's ``deraining.pth`` with ``configs/restormer_rain13k.py``. It is loaded as
 ``load_from``, read strictly by the checkpoint hook (``AtomicCheckpointHook``).
 
+Diffusion models (IR-SDE, DA-CLIP) sample with the config's ``model.generator.sampler``;
+``--cfg-options model.generator.sampler.type=MRSampler model.generator.sampler.steps=10``
+tests them with the MR Sampler at 10 network evaluations.
+
 ``--precision auto`` (default) tests in bfloat16 autocast only where the device runs it
 natively, in float32 elsewhere (``derain_toolkit/engine/precision.py``); the choice and its
 reason are logged.
@@ -51,7 +55,8 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument('checkpoint', help='checkpoint file, e.g. work_dirs/<config>/iter_300000.pth')
     parser.add_argument('--out', default=None, help='output folder (default: work_dirs/<config name>/test)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config entries, e.g. test_dataloader.dataset.data_root=...')
+                        help='override config entries, e.g. test_dataloader.dataset.data_root=... or '
+                        'model.generator.sampler.type=MRSampler model.generator.sampler.steps=10')
     parser.add_argument('--device', choices=DEVICES, default='auto', help='device to test on')
     parser.add_argument('--precision', choices=PRECISIONS, default='auto',
                         help='auto (default): bf16 autocast where the device runs bf16 natively, else fp32; '

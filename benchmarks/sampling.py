@@ -14,10 +14,11 @@ of ``configs/irsde_rain100h.py`` and the 48.98 M DA-CLIP one of
 Usage::
 
     python benchmarks/sampling.py [--iters 2000] [--seeds 0 1 2] [--checkpoint-dir work_dirs/sampling]
-        [--models irsde daclip] [--steps 5 10 20] [--num-test 16] [--full-size-repeats 1] [--no-full-size]
+        [--models irsde daclip] [--steps 5 10 20] [--num-test 16] [--rows-from CSV ...] [--full-size-repeats 1] [--no-full-size]
 """
 import argparse
 import copy
+import csv
 import subprocess
 import sys
 import time
@@ -135,6 +136,11 @@ def full_size_seconds(repeats: int) -> list[list]:
     return rows
 
 
+def _parsed(row: list[str]) -> list:
+    """A CSV row of this script as typed values."""
+    return [row[0], row[1], int(row[2]), *map(float, row[3:])]
+
+
 def plot(rows: list[list], path: Path) -> None:
     """PSNR against NFE: a line per MR Sampler variant, a marker per 100-step sampler, per model."""
     import matplotlib
@@ -153,7 +159,8 @@ def plot(rows: list[list], path: Path) -> None:
                 if r[1] == 'rainy input':
                     ax.axhline(r[3], color='grey', linestyle=':', label='rainy input')
                 else:
-                    ax.plot([r[2]], [r[3]], marker=marker, markersize=12, color='black', linestyle='none', label=f'{r[1]} (100)')
+                    ax.plot([r[2]], [r[3]], marker=marker, markersize=12, linestyle='none', label=f'{r[1]} ({r[2]})',
+                            color='black' if r[1] == 'posterior' else 'tab:red')
         ax.set_xscale('log')
         ax.set_xlabel('NFE (network evaluations per image)')
         ax.set_ylabel('PSNR (Y, dB)')
@@ -171,7 +178,10 @@ def main() -> None:
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2], help='sampling seeds')
     parser.add_argument('--steps', type=int, nargs='+', default=[5, 10, 20], help='MR Sampler step counts')
     parser.add_argument('--num-test', type=int, default=16, help='synthetic test images (the test seed of the config)')
-    parser.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS))
+    parser.add_argument('--models', nargs='*', default=list(MODELS), choices=list(MODELS),
+                        help='tiny models to train/load and evaluate (none: only --rows-from and the full-size timing)')
+    parser.add_argument('--rows-from', nargs='+', default=[], metavar='CSV',
+                        help='also take the rows of earlier runs (their --csv files) into the table and plot')
     parser.add_argument('--checkpoint-dir', default=str(ROOT / 'work_dirs' / 'sampling'))
     parser.add_argument('--csv', default=str(ROOT / 'work_dirs' / 'sampling' / 'sampling.csv'))
     parser.add_argument('--plot', default=str(ROOT / 'docs' / 'sampling.png'))
@@ -181,14 +191,15 @@ def main() -> None:
     torch.set_num_threads(1)
 
     specs = sampler_specs(args.steps)
-    rows = []
+    rows = [_parsed(row) for path in args.rows_from for row in list(csv.reader(open(path)))[1:]]
     for name in args.models:
         rows += evaluate(name, trained_checkpoint(name, args.iters, Path(args.checkpoint_dir)), specs, args.seeds, args.num_test)
-    headers = ['model', 'sampler', 'NFE', 'PSNR Y', '± (seeds)', 'SSIM Y', '± (seeds)', 's/image']
-    print(f'\nTiny models, synthetic rain, T = {T}, {args.iters} iterations, seeds {args.seeds}:')
-    print(markdown_table(headers, rows))
-    write_csv(args.csv, headers, rows)
-    plot(rows, Path(args.plot))
+    if rows:
+        headers = ['model', 'sampler', 'NFE', 'PSNR Y', '± (seeds)', 'SSIM Y', '± (seeds)', 's/image']
+        print(f'\nTiny models, synthetic rain, T = {T}, {args.iters} iterations, seeds {args.seeds}:')
+        print(markdown_table(headers, rows))
+        write_csv(args.csv, headers, rows)
+        plot(rows, Path(args.plot))
     if not args.no_full_size:
         full = full_size_seconds(args.full_size_repeats)
         print('\nFull-size U-Nets at 256x256, random weights, one CPU thread:')

@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/forward_speed_memory.py [--configs ...] [--sizes 256 512 1024]
-        [--repeats 3] [--device cpu|cuda] [--out CSV]
+        [--repeats 3] [--device auto|cpu|cuda] [--out CSV]
 
 One process per (model, size): the model is built from its config with random weights
 (CLIP-RPN's router with ``pretrained=None``, a randomly initialised CLIP, so nothing is
@@ -31,6 +31,7 @@ from _common import (
 )
 
 from derain_toolkit import build_model, load_config
+from derain_toolkit.engine.options import resolve_device, tool_parser
 
 PAPER_CONFIGS = ['restormer_rain13k.py', 'clip_rpn_rain100h.py', 'ddsa_rain13k.py', 'irsde_rain100h.py']
 _OVERRIDES = {
@@ -78,14 +79,14 @@ def run_case(case: dict) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = tool_parser(__doc__.split('\n')[0], 'device')
     parser.add_argument('--configs', nargs='+', default=[str(ROOT / 'configs' / c) for c in PAPER_CONFIGS])
     parser.add_argument('--sizes', type=int, nargs='+', default=[256, 512, 1024])
     parser.add_argument('--repeats', type=int, default=3)
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--out', default=None, help='also write the table as CSV')
     parser.add_argument('--case', default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.device = str(resolve_device(args.device))
     if args.case:
         import json
         print(json.dumps(run_case(json.loads(args.case))))

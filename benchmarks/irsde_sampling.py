@@ -9,7 +9,7 @@ generator's T, guidance and options). Prints a table: seconds per reverse step (
 ``--full`` the T-step run is timed end to end; otherwise it is extrapolated from the
 per-step time and marked so. Usage::
 
-    python benchmarks/irsde_sampling.py [--device cpu] [--size 256] [--steps 3] [--full] [--threads N]
+    python benchmarks/irsde_sampling.py [--device auto|cpu|cuda] [--size 256] [--steps 3] [--full] [--threads N]
         [--samplers euler posterior] [--config CONFIG --checkpoint CKPT]
 """
 import argparse
@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from derain_toolkit.engine.options import resolve_device, tool_parser  # noqa: E402
 from derain_toolkit.inference import load_model  # noqa: E402
 from derain_toolkit.models.backbones.conditional_unet import ConditionalUNet  # noqa: E402
 from derain_toolkit.models.generators.irsde import IRSDEGenerator  # noqa: E402
@@ -39,8 +40,7 @@ def _network_and_generator(args: argparse.Namespace, device: torch.device) -> tu
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--device', default='cpu')
+    parser = tool_parser(__doc__.splitlines()[0], 'device')
     parser.add_argument('--size', type=int, default=256)
     parser.add_argument('--steps', type=int, default=3, help='timed reverse steps for the per-step figure')
     parser.add_argument('--full', action='store_true', help='also time all T steps end to end')
@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument('--config', help='a trained model\'s config (with --checkpoint)')
     parser.add_argument('--checkpoint', help='its checkpoint')
     args = parser.parse_args()
+    args.device = str(resolve_device(args.device))
     if bool(args.config) != bool(args.checkpoint):
         parser.error('--config and --checkpoint go together')
     if args.threads:

@@ -51,6 +51,7 @@ from torch import nn
 
 from derain_toolkit.build import ConfigLike, build_model, load_config
 from derain_toolkit.checkpoints.import_checkpoint import load_checkpoint_file
+from derain_toolkit.engine.options import resolve_device
 from derain_toolkit.engine.precision import AUTOCAST_DTYPES, resolve_precision
 from derain_toolkit.utils.image_io import from_float01, to_float01
 
@@ -77,16 +78,6 @@ class DerainResult:
     level_masks: list[np.ndarray] = field(default_factory=list)
 
 
-def resolve_device(device: Union[str, torch.device, None] = 'auto') -> torch.device:
-    """``'auto'``/``None`` is CUDA when available, else CPU; anything else is taken as given."""
-    if device is None or str(device) == 'auto':
-        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    device = torch.device(device)
-    if device.type == 'cuda' and not torch.cuda.is_available():
-        raise RuntimeError(f'device {device} was requested but CUDA is not available here; use --device cpu')
-    return device
-
-
 def load_model(config: ConfigLike, checkpoint: Union[str, os.PathLike],
                device: Union[str, torch.device, None] = 'auto') -> nn.Module:
     """Build the model of ``config``, load the weights of ``checkpoint`` and set eval mode.
@@ -111,9 +102,9 @@ def load_model(config: ConfigLike, checkpoint: Union[str, os.PathLike],
 
 
 def _run_network(model: nn.Module, x: torch.Tensor) -> dict[str, Any]:
-    """Outputs of a ``Derainer`` (through its generator) or of a bare network, as a dict with ``pred``."""
+    """Outputs of a ``Derainer`` (through its generator and test-time procedure) or of a bare network, as a dict with ``pred``."""
     if hasattr(model, 'generator') and hasattr(model, 'backbone'):
-        return model.generator.sample(model.backbone, x)
+        return model.sample(x)
     out = model(x)
     return dict(out) if isinstance(out, dict) else {'pred': out}
 

@@ -47,6 +47,7 @@ ROUTERS = Registry('router', parent=MODELS, scope='routers', locations=['derain_
 LOSSES = Registry('loss', parent=MODELS, scope='losses', locations=['derain_toolkit.models.losses'], build_func=build_part)
 GENERATORS = Registry('generator', parent=MODELS, scope='generators', locations=['derain_toolkit.models.generators'], build_func=build_part)
 SAMPLERS = Registry('sampler', parent=MODELS, scope='samplers', locations=['derain_toolkit.models.samplers'], build_func=build_part)
+TEST_TIME = Registry('test-time procedure', parent=MODELS, scope='test_time', locations=['derain_toolkit.models.test_time'], build_func=build_part)
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope=SCOPE, locations=['derain_toolkit.datasets'])
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope=SCOPE, locations=['derain_toolkit.datasets.transforms'])
 METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE, locations=['derain_toolkit.evaluation'])
@@ -75,6 +76,7 @@ PART_REGISTRIES = {
     'losses': LOSSES,
     'generators': GENERATORS,
     'samplers': SAMPLERS,
+    'test_time': TEST_TIME,
     'datasets': DATASETS,
     'transforms': TRANSFORMS,
     'metrics': METRICS,

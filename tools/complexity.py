@@ -33,10 +33,9 @@ import os
 from typing import Optional
 
 import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
-from mmengine.config import DictAction
 
 from derain_toolkit import load_config
-from derain_toolkit.engine.runner_utils import DEVICES, select_device
+from derain_toolkit.engine.options import tool_device, tool_parser
 from derain_toolkit.reproduce.complexity import complexity_of
 
 COLUMNS = ('Model', 'Param (M)', 'Trainable (M)', 'Frozen (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)',
@@ -45,14 +44,11 @@ COLUMNS = ('Model', 'Param (M)', 'Trainable (M)', 'Frozen (M)', 'Param thop (M)'
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     """Command-line arguments of the complexity tool."""
-    parser = argparse.ArgumentParser(description='Parameters, MACs and inference time (CLIP-RPN Table 4).')
+    parser = tool_parser('Parameters, MACs and inference time (CLIP-RPN Table 4).', 'device', 'cfg_options')
     parser.add_argument('configs', nargs='+', help='model configs')
     parser.add_argument('--shape', type=int, nargs=4, default=(1, 3, 256, 256), metavar=('B', 'C', 'H', 'W'),
                         help='input shape for MACs and time (default 1 3 256 256, as Table 4)')
     parser.add_argument('--repeats', type=int, default=3, help='timed inferences per model (0: skip timing)')
-    parser.add_argument('--device', choices=DEVICES, default='auto', help='device for the timing')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override entries of every config, e.g. model.backbone.backbone.dim=24')
     parser.add_argument('--csv', help='also write the table to this CSV file')
     return parser.parse_args(argv)
 
@@ -80,7 +76,7 @@ def format_table(rows: list[dict], shape: tuple[int, ...], device: str) -> str:
 def main(argv: Optional[list[str]] = None) -> list[dict]:
     """Measure every config, print the table, return its rows."""
     args = parse_args(argv)
-    device = select_device(args.device)
+    device = tool_device(args.device)
     shape = tuple(args.shape)
     rows = [measure(config, shape, args.repeats, args.cfg_options) for config in args.configs]
     print(format_table(rows, shape, device))

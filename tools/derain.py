@@ -41,12 +41,11 @@ from typing import Optional
 
 import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
 import numpy as np
-from mmengine.config import DictAction
 from tqdm import tqdm
 
 from derain_toolkit.build import load_config
-from derain_toolkit.engine.runner_utils import DEVICES, select_device
-from derain_toolkit.engine.precision import PRECISIONS, resolve_precision
+from derain_toolkit.engine.options import tool_device, tool_parser
+from derain_toolkit.engine.precision import resolve_precision
 from derain_toolkit.inference import derain, load_model
 from derain_toolkit.utils.image_io import ImageReadError, read_image, write_image
 
@@ -56,12 +55,11 @@ _MAX_VALUE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     """Command-line arguments of the derain tool."""
-    parser = argparse.ArgumentParser(
-        description='Derain images with a trained model.',
-        epilog="Diffusion models sample with the config's model.generator.sampler; choose another with "
-               '--cfg-options, e.g. model.generator.sampler.type=MRSampler model.generator.sampler.steps=10 '
-               '(the MR Sampler, 10 network evaluations instead of 100; registered samplers: '
-               'python tools/list_components.py samplers).')
+    parser = tool_parser('Derain images with a trained model.', 'device', 'precision', 'cfg_options')
+    parser.epilog = ("Diffusion models sample with the config's model.generator.sampler; choose another with "
+                     '--cfg-options, e.g. model.generator.sampler.type=MRSampler model.generator.sampler.steps=10 '
+                     '(the MR Sampler, 10 network evaluations instead of 100; registered samplers: '
+                     'python tools/list_components.py samplers).')
     parser.add_argument('config', help='config file the model was trained with')
     parser.add_argument('checkpoint', help='checkpoint file, e.g. work_dirs/<config>/iter_300000.pth')
     parser.add_argument('inputs', nargs='+', metavar='INPUT', help='image files, folders or glob patterns')
@@ -69,17 +67,10 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument('--tile', type=int, default=None,
                         help='tile side in pixels (default: automatic, whole image when it fits; 0: never tile)')
     parser.add_argument('--tile-overlap', type=int, default=32, help='overlap of neighbouring tiles in pixels')
-    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
-                        help='auto (default): bf16 autocast where the device runs bf16 natively, else fp32 (exact); '
-                        'fp32, bf16 or fp16 (CUDA) to force one')
-    parser.add_argument('--device', choices=DEVICES, default='auto', help='device to run on')
     parser.add_argument('--compare', action='store_true',
                         help='also write DIR/compare/<name>.png: rainy | derained (| rain mask)')
     parser.add_argument('--all-masks', action='store_true',
                         help='with --compare: the rain mask of every level, coarsest first (CLIP-RPN Fig. 9)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config entries, e.g. model.generator.sampler.type=MRSampler '
-                        'model.generator.sampler.steps=10')
     return parser.parse_args(argv)
 
 
@@ -150,7 +141,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         print('error: no input images found; give image files, folders or quoted glob patterns', file=sys.stderr)
         return 2
     try:
-        device = select_device(args.device)
+        device = tool_device(args.device)
         choice = resolve_precision(args.precision, device)
         cfg = load_config(args.config)
         cfg.merge_from_dict(args.cfg_options)

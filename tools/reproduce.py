@@ -23,7 +23,7 @@ from typing import Optional
 
 import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
 
-from derain_toolkit.engine.runner_utils import DEVICES, select_device
+from derain_toolkit.engine.options import tool_device, tool_parser
 from derain_toolkit.reproduce import (
     BUDGETS,
     get_budget,
@@ -35,11 +35,10 @@ from derain_toolkit.reproduce import (
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     """Command-line arguments of the reproduction tool."""
-    parser = argparse.ArgumentParser(description='Reproduce a paper table from its spec.')
+    parser = tool_parser('Reproduce a paper table from its spec.', 'device')
     parser.add_argument('table', help='spec file or name in configs/tables/, e.g. clip_rpn_table10')
     parser.add_argument('--budget', default='smoke', choices=sorted(BUDGETS), help='compute budget (default smoke)')
     parser.add_argument('--work-dir', help='output folder (default work_dirs/reproduce/<table>/<budget>)')
-    parser.add_argument('--device', choices=DEVICES, default='auto', help='device to train on')
     parser.add_argument('--verbose', action='store_true', help='show the runs\' mmengine logs (INFO)')
     return parser.parse_args(argv)
 
@@ -47,7 +46,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[list[str]] = None) -> int:
     """Run the reproduction; return 0 when every run succeeded, 1 otherwise."""
     args = parse_args(argv)
-    select_device(args.device)
+    tool_device(args.device)
     spec = load_table_spec(args.table, repo_root=_bootstrap.REPO_ROOT)
     budget = get_budget(args.budget)
     work_dir = args.work_dir or os.path.join('work_dirs', 'reproduce', spec.name, budget.name)

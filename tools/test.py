@@ -31,36 +31,25 @@ from typing import Optional
 
 import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from derain_toolkit import load_config
 from derain_toolkit.checkpoints.import_checkpoint import CheckpointMismatchError
 from derain_toolkit.engine.multi_test_loop import format_table
-from derain_toolkit.engine.precision import PRECISIONS, PrecisionChoice, resolve_precision
-from derain_toolkit.engine.runner_utils import (
-    DEVICES,
-    PreflightError,
-    preflight,
-    select_device,
-)
+from derain_toolkit.engine.options import tool_device, tool_parser
+from derain_toolkit.engine.precision import PrecisionChoice, resolve_precision
+from derain_toolkit.engine.runner_utils import PreflightError, preflight
 from derain_toolkit.reproduce.runner import score_inputs
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     """Command-line arguments of the test tool."""
-    parser = argparse.ArgumentParser(description='Test a deraining model.')
+    parser = tool_parser('Test a deraining model.', 'device', 'precision', 'cfg_options')
     parser.add_argument('config', help='config file used for training')
     parser.add_argument('checkpoint', help='checkpoint file, e.g. work_dirs/<config>/iter_300000.pth')
     parser.add_argument('--out', default=None, help='output folder (default: work_dirs/<config name>/test)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config entries, e.g. test_dataloader.dataset.data_root=... or '
-                        'model.generator.sampler.type=MRSampler model.generator.sampler.steps=10')
-    parser.add_argument('--device', choices=DEVICES, default='auto', help='device to test on')
-    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
-                        help='auto (default): bf16 autocast where the device runs bf16 natively, else fp32; '
-                        'fp32, bf16 or fp16 (CUDA) to force one')
     parser.add_argument('--no-input-scores', action='store_true',
                         help='do not score the rainy inputs (by default PSNR_input/SSIM_input, and '
                         'NIQE_input/BRISQUE_input where tested, are reported beside the model\'s, the baseline '
@@ -72,7 +61,7 @@ def build_test_config(args: argparse.Namespace) -> Config:
     """The config of ``args.config`` set up to test ``args.checkpoint`` into ``args.out``."""
     cfg = load_config(args.config)
     cfg.merge_from_dict(args.cfg_options)
-    device = select_device(args.device)
+    device = tool_device(args.device)
     choice = resolve_precision(args.precision, device)
     cfg.precision = dict(precision=choice.precision, reason=choice.reason)
     if choice.precision != 'fp32':

@@ -26,39 +26,27 @@ import warnings
 from typing import Optional
 
 import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from derain_toolkit import load_config
-from derain_toolkit.engine.launcher import LAUNCHERS, setup_launcher
-from derain_toolkit.engine.precision import PRECISIONS, PrecisionChoice, resolve_precision
-from derain_toolkit.engine.runner_utils import (
-    DEVICES,
-    PreflightError,
-    enable_amp,
-    preflight,
-    select_device,
-)
+from derain_toolkit.engine.launcher import setup_launcher
+from derain_toolkit.engine.options import tool_device, tool_parser
+from derain_toolkit.engine.precision import PrecisionChoice, resolve_precision
+from derain_toolkit.engine.runner_utils import PreflightError, enable_amp, preflight
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     """Command-line arguments of the training tool."""
-    parser = argparse.ArgumentParser(description='Train a deraining model.')
+    parser = tool_parser('Train a deraining model.', 'device', 'precision', 'cfg_options', 'launcher')
     parser.add_argument('config', help='config file, e.g. configs/restormer_rain100l.py')
     parser.add_argument('--work-dir', help='folder for logs and checkpoints '
                         '(default: the config\'s work_dir, else work_dirs/<config name>)')
     parser.add_argument('--resume', nargs='?', const='auto', default=None, metavar='CHECKPOINT',
                         help='resume from CHECKPOINT, or from the latest checkpoint of the work dir')
-    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
-                        help='auto (default): bf16 autocast where the device runs bf16 natively, else fp32; '
-                        'fp32, bf16 or fp16 (CUDA) to force one')
     parser.add_argument('--amp', action='store_true',
                         help='deprecated: --precision fp16 on CUDA, bf16 on the CPU')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config entries, e.g. train_cfg.max_iters=100')
-    parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
-    parser.add_argument('--device', choices=DEVICES, default='auto', help='device to train on')
     parser.add_argument('--keep-frozen-weights', action='store_true',
                         help='also save frozen pre-trained weights (e.g. CLIP) in checkpoints; by default they are '
                         'left out and rebuilt from their source (pretrained tag or file) when the model is built')
@@ -87,7 +75,7 @@ def build_train_config(args: argparse.Namespace) -> Config:
     # mmengine names the run's logger and message hub "<experiment>_<time to the second>": two
     # runs of one config started in one second (tests, tools/reproduce.py) would share them.
     cfg.setdefault('experiment_name', f'{config_name}_{uuid.uuid4().hex[:6]}')
-    device = select_device(args.device)
+    device = tool_device(args.device)
     choice = training_precision(args, device)
     if choice.precision != 'fp32':
         enable_amp(cfg, device, choice.precision)

@@ -39,6 +39,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from derain_toolkit import load_config  # noqa: E402
+from derain_toolkit.engine.options import resolve_device, tool_parser  # noqa: E402
 from derain_toolkit.models.daclip.contrastive_loss import DAClipContrastiveLoss  # noqa: E402
 from derain_toolkit.models.daclip.daclip_model import DACLIP  # noqa: E402
 from derain_toolkit.models.layers.open_clip_loader import clip_weights_problem  # noqa: E402
@@ -92,7 +93,7 @@ def rain_paths(dataset) -> Optional[list[str]]:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__, 'device', formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('dataset_config', help='a config whose train_dataloader.dataset gives rainy/clean pairs')
     parser.add_argument('--captions', help='the official DA-CLIP caption file (filepath<TAB>"caption: '
                         'degradation"); default: one template caption for every image')
@@ -106,7 +107,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument('--lr', type=float, default=3e-5)
     parser.add_argument('--weight-decay', type=float, default=0.05)
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', required=True, help='controller checkpoint to write')
     return parser.parse_args(argv)
@@ -149,7 +149,8 @@ def main(argv=None) -> None:
     else:
         print(f'train_daclip: no --captions given; every image uses the template caption "{FALLBACK_CAPTION}" '
               '(BLIP captioning is not available here), so only the degradation term is informative.')
-    model.to(args.device).train()
+    device = resolve_device(args.device)
+    model.to(device).train()
     criterion = DAClipContrastiveLoss()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
@@ -157,7 +158,7 @@ def main(argv=None) -> None:
     bar = tqdm(range(args.iters), desc='DA-CLIP controller')
     for _ in bar:
         indices = [int(i) for i in torch.randint(len(dataset), (args.batch_size,))]
-        images = torch.stack([dataset[i]['inputs'] for i in indices]).to(args.device)
+        images = torch.stack([dataset[i]['inputs'] for i in indices]).to(device)
         texts = [rows[i] or (FALLBACK_CAPTION, args.degradation) for i in indices]
         tokens = torch.cat([model.tokenize([c for c, _ in texts]), model.tokenize([d for _, d in texts])], dim=-1)
         losses = criterion(**model(model.preprocess(images), tokens))

@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from derain_toolkit.checkpoints.frozen import frozen_keys
 from derain_toolkit.checkpoints.layouts import unwrap_layout
-from derain_toolkit.engine.safe_checkpoint import load_local_checkpoint
+from derain_toolkit.checkpoints.safe_checkpoint import load_local_checkpoint
 from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 
 _BACKBONE = 'backbone.'

@@ -1,51 +1,14 @@
 """Turn the command-line switches of ``tools/train.py``/``tools/test.py`` into config changes.
 
-Device selection has two halves. mmengine fixes its device when ``mmengine.device`` is
-first imported (``DEVICE = 'cuda' if torch.cuda.is_available() ...``) and CUDA reads
-``CUDA_VISIBLE_DEVICES`` once, so ``--device cpu`` on a GPU machine must hide the GPUs
-before torch or mmengine are imported: the tools do it with
-``tools/_bootstrap.hide_gpus_if_cpu_requested`` on their first lines. Here,
-:func:`select_device` resolves ``'auto'`` and checks that the request was honoured.
+The options themselves and the device they name are resolved in
+:mod:`derain_toolkit.engine.options`.
 """
-import os
 from typing import Any
 
-import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from derain_toolkit.registry import DATASETS, PART_REGISTRIES, SCOPE
-
-DEVICES = ('auto', 'cpu', 'cuda')
-
-
-def select_device(device: str = 'auto') -> str:
-    """Resolve a ``--device`` value to ``'cpu'`` or ``'cuda'``.
-
-    Args:
-        device: ``'auto'`` (CUDA when available), ``'cpu'`` or ``'cuda'``.
-
-    Returns:
-        ``'cpu'`` or ``'cuda'``.
-
-    Raises:
-        ValueError: For an unknown ``device``.
-        RuntimeError: For ``'cuda'`` without a GPU, or ``'cpu'`` while GPUs are still
-            visible (``CUDA_VISIBLE_DEVICES`` was not emptied before torch saw CUDA).
-    """
-    if device not in DEVICES:
-        raise ValueError(f'device must be one of {DEVICES}, got {device!r}')
-    cuda = torch.cuda.is_available()
-    if device == 'auto':
-        return 'cuda' if cuda else 'cpu'
-    if device == 'cuda' and not cuda:
-        raise RuntimeError('--device cuda was requested but torch sees no CUDA device '
-                           f'(CUDA_VISIBLE_DEVICES={os.environ.get("CUDA_VISIBLE_DEVICES")!r}); '
-                           'use --device cpu or auto, or make a GPU visible.')
-    if device == 'cpu' and cuda:
-        raise RuntimeError("--device cpu was requested but CUDA is visible: set CUDA_VISIBLE_DEVICES='' "
-                           'before torch/mmengine are imported (tools/_bootstrap.py does this for the tools).')
-    return device
 
 
 def enable_amp(cfg: Config, device: str, precision: str) -> None:
@@ -59,7 +22,7 @@ def enable_amp(cfg: Config, device: str, precision: str) -> None:
 
     Args:
         cfg: The config, changed in place.
-        device: ``'cpu'`` or ``'cuda'`` (from :func:`select_device`).
+        device: ``'cpu'`` or ``'cuda'`` (from :func:`derain_toolkit.engine.options.tool_device`).
         precision: ``'fp16'`` or ``'bf16'`` (from :func:`derain_toolkit.engine.precision.resolve_precision`).
 
     Raises:

@@ -12,7 +12,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
-from derain_toolkit.registry import BACKBONES, GENERATORS, LOSSES, MODELS
+from derain_toolkit.registry import BACKBONES, GENERATORS, LOSSES, MODELS, TEST_TIME
 
 
 @MODELS.register_module()
@@ -23,6 +23,10 @@ class Derainer(BaseModel):
         losses: ``LOSSES`` configs; each has a ``loss_weight``. Their weighted values are
             summed by mmengine (every ``loss_*`` entry).
         data_preprocessor: Config of the data preprocessor.
+        test_time: ``TEST_TIME`` config of a test-time procedure (e.g. FADformer's
+            ``CornerCropMerge``), or None for one generator call per image. It wraps every
+            prediction (``'predict'`` and ``'tensor'`` modes, hence validation, ``tools/test.py``,
+            the table runner and ``tools/derain.py``), never training.
         init_cfg: mmengine initialisation config.
     """
 
@@ -31,6 +35,7 @@ class Derainer(BaseModel):
                  generator: Optional[dict] = None,
                  losses: Optional[list[dict]] = None,
                  data_preprocessor: Optional[dict] = None,
+                 test_time: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor or dict(type='DerainDataPreprocessor'), init_cfg=init_cfg)
@@ -40,6 +45,7 @@ class Derainer(BaseModel):
         if not loss_cfgs:
             raise ValueError('Derainer: losses is empty; give at least one, e.g. [dict(type="L1Loss")]')
         self.losses = nn.ModuleList(LOSSES.build(copy.deepcopy(cfg)) for cfg in loss_cfgs)
+        self.test_time = None if test_time is None else TEST_TIME.build(copy.deepcopy(test_time))
 
     def forward(self,
                 inputs: torch.Tensor,
@@ -56,7 +62,7 @@ class Derainer(BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self.generator.sample(self.backbone, inputs)['pred']
+            return self.sample(inputs)['pred']
         raise ValueError(f"Derainer: mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
 
     def _network_kwargs(self, data_samples: Optional[dict[str, Any]]) -> dict[str, Any]:
@@ -64,6 +70,20 @@ class Derainer(BaseModel):
         if not getattr(self.backbone, 'uses_sample_keys', False) or not data_samples:
             return {}
         return {'keys': [meta.get('key') for meta in data_samples.get('meta') or []] or None}
+
+    def sample(self, inputs: torch.Tensor, **network_kwargs: Any) -> dict[str, Any]:
+        """The generator's prediction for ``inputs`` (B, 3, H, W), through ``test_time`` when set.
+
+        A test-time procedure sees only ``pred`` (clamped to [0, 1]) of each call and returns
+        the merged ``pred``; the generator's auxiliary outputs are then left out.
+        """
+        if self.test_time is None:
+            return self.generator.sample(self.backbone, inputs, **network_kwargs)
+
+        def predict(x: torch.Tensor) -> torch.Tensor:
+            return self.generator.sample(self.backbone, x, **network_kwargs)['pred']
+
+        return {'pred': self.test_time(predict, inputs)}
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[dict[str, Any]]) -> dict[str, torch.Tensor]:
         """Weighted loss terms, named ``loss_<name>`` (``loss_<name>_<i>`` when a name repeats)."""
@@ -88,7 +108,7 @@ class Derainer(BaseModel):
     def predict(self, inputs: torch.Tensor, data_samples: Optional[dict[str, Any]]) -> list[dict[str, Any]]:
         """One dict per sample: ``pred``, ``inputs``, ``gt`` (or None), metadata, and per-sample
         auxiliary outputs of the generator (tensors with a batch dimension, e.g. masks)."""
-        outputs = self.generator.sample(self.backbone, inputs, **self._network_kwargs(data_samples))
+        outputs = self.sample(inputs, **self._network_kwargs(data_samples))
         batch = inputs.shape[0]
         gt = None if data_samples is None else data_samples.get('gt')
         meta = (data_samples or {}).get('meta') or [{} for _ in range(batch)]

@@ -6,22 +6,7 @@ from derain_toolkit.engine.runner_utils import (
     PreflightError,
     enable_amp,
     preflight,
-    select_device,
 )
-
-
-def test_select_device_resolves_auto_and_checks_requests():
-    cuda = torch.cuda.is_available()
-    assert select_device('auto') == ('cuda' if cuda else 'cpu')
-    if cuda:
-        with pytest.raises(RuntimeError, match="CUDA_VISIBLE_DEVICES=''"):
-            select_device('cpu')
-    else:
-        assert select_device('cpu') == 'cpu'
-        with pytest.raises(RuntimeError, match='no CUDA device'):
-            select_device('cuda')
-    with pytest.raises(ValueError, match="'auto', 'cpu', 'cuda'"):
-        select_device('tpu')
 
 
 def test_enable_amp_picks_the_wrapper_of_the_device_and_precision():

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from derain_toolkit.engine.runner_utils import PreflightError
-from derain_toolkit.engine.safe_checkpoint import load_local_checkpoint
+from derain_toolkit.checkpoints.safe_checkpoint import load_local_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = str(REPO / 'configs' / 'restormer_tiny_synthetic.py')

@@ -11,7 +11,7 @@ from mmengine.runner import Runner
 
 from derain_toolkit import build_model
 from derain_toolkit.checkpoints.import_checkpoint import CheckpointMismatchError
-from derain_toolkit.engine.safe_checkpoint import load_local_checkpoint
+from derain_toolkit.checkpoints.safe_checkpoint import load_local_checkpoint
 from derain_toolkit.inference import derain_image, load_model
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ more than tensors: the message hub's ``HistoryBuffer`` objects (with numpy array
 bound methods of the buffer) and numpy scalars such as the best validation score.
 Resuming then fails with ``Unsupported global: mmengine.logging.history_buffer.HistoryBuffer``.
 
-The fix lives here and only here: :func:`register_safe_checkpoint_loader` replaces
+The fix lives here, beside the other checkpoint readers, and only here: :func:`register_safe_checkpoint_loader` replaces
 mmengine's local-file loader (the ``''`` scheme of ``CheckpointLoader``, mmengine's own
 extension point) by :func:`load_local_checkpoint`, which keeps ``weights_only=True``
 and allow-lists exactly the globals listed in :data:`CHECKPOINT_SAFE_GLOBALS`, only for

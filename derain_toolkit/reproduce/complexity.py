@@ -108,11 +108,11 @@ def _sampling_macs(cfg: Config, steps: int, shape: tuple[int, ...]) -> dict:
     ``c(1) + (steps - 1) * (c(2) - c(1))``: exact, and 2 steps instead of ``steps`` of compute
     (the sampler cannot run on the meta device: it draws noise from a seeded generator).
     """
-    counts = []
-    for sample_steps in (1, 2):
-        cfg.model.generator.sampler.steps = sample_steps
+    counts, sampler = [], cfg.model.generator.sampler
+    for sample_steps in (1, 2):  # every sampler calls the network once per step: count with the posterior one
+        cfg.model.generator.sampler = dict(type='PosteriorSampler', steps=sample_steps)
         counts.append(_macs(build_model(cfg).eval(), shape))
-    cfg.model.generator.sampler.steps = steps
+    cfg.model.generator.sampler = sampler
     one, two = counts
     extrapolated = {key: one[key] + (steps - 1) * (two[key] - one[key]) for key in one if key.startswith('MACs')}
     return {**one, **extrapolated}

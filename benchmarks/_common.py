@@ -12,6 +12,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from derain_toolkit.utils import tables  # noqa: E402  (after the repository is on sys.path)
 
 
 def time_in_turns(calls: Sequence[Callable[[], Any]], repeats: int, device: Optional[torch.device] = None
@@ -40,9 +41,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
     def cell(value: Any) -> str:
         return f'{value:.4g}' if isinstance(value, float) else str(value)
 
-    lines = ['| ' + ' | '.join(headers) + ' |', '| ' + ' | '.join('---' for _ in headers) + ' |']
-    lines += ['| ' + ' | '.join(cell(v) for v in row) + ' |' for row in rows]
-    return '\n'.join(lines)
+    return tables.markdown_table(headers, [[cell(v) for v in row] for row in rows])
 
 
 def write_csv(path: Optional[str], headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -53,6 +53,7 @@ from derain_toolkit.build import ConfigLike, build_model, load_config
 from derain_toolkit.checkpoints.import_checkpoint import load_checkpoint_file
 from derain_toolkit.engine.options import resolve_device
 from derain_toolkit.engine.precision import AUTOCAST_DTYPES, resolve_precision
+from derain_toolkit.models.derainer import Derainer
 from derain_toolkit.utils.image_io import from_float01, to_float01
 
 MIN_AUTO_TILE = 128
@@ -102,9 +103,10 @@ def load_model(config: ConfigLike, checkpoint: Union[str, os.PathLike],
 
 
 def _run_network(model: nn.Module, x: torch.Tensor) -> dict[str, Any]:
-    """Outputs of a ``Derainer`` (through its generator and test-time procedure) or of a bare network, as a dict with ``pred``."""
-    if hasattr(model, 'generator') and hasattr(model, 'backbone'):
-        return model.sample(x)
+    """Outputs of a ``Derainer`` (through its generator and test-time procedure) or of a bare network, as a
+    dict with ``pred``."""
+    if isinstance(model, Derainer):
+        return model.restore(x)
     out = model(x)
     return dict(out) if isinstance(out, dict) else {'pred': out}
 

@@ -5,6 +5,8 @@ Each registry is an mmengine child, so the mmengine ``Runner`` (with
 metrics and hooks, and ``locations`` imports the modules that register them on
 first use. Parts meet only through these registries and configs.
 """
+from typing import Any, Callable, Optional
+
 from mmengine import registry as mmengine_registry
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
@@ -85,3 +87,31 @@ PART_REGISTRIES = {
     'optim_wrappers': OPTIM_WRAPPERS,
     'checkpoint_converters': CHECKPOINT_CONVERTERS,
 }
+
+
+def part_class(type_name: Any) -> Optional[type]:
+    """The class registered as ``type_name`` in any registry of :data:`PART_REGISTRIES`, else ``None``.
+
+    This is how the core asks a part what it declares (``tiny_overrides``, ``scores_input``,
+    ... see ``docs/adding_a_component.md``) without naming part types: a plugin's part
+    answers the same way once its module is imported.
+    """
+    if not isinstance(type_name, str):
+        return type_name if isinstance(type_name, type) else None
+    for registry in PART_REGISTRIES.values():
+        part_cls = registry.get(type_name)
+        if part_cls is not None:
+            return part_cls
+    return None
+
+
+def walk_parts(node: Any, visit: Callable[[dict], None]) -> None:
+    """Call ``visit`` on every dict with a ``type`` in a nested config, parents first."""
+    if isinstance(node, dict):
+        if 'type' in node:
+            visit(node)
+        for value in node.values():
+            walk_parts(value, visit)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            walk_parts(value, visit)

@@ -5,8 +5,8 @@ Usage::
     python tools/complexity.py CONFIG [CONFIG ...] [--shape 1 3 256 256] [--repeats 3]
                                [--device auto|cpu|cuda] [--cfg-options KEY=VALUE ...] [--csv FILE]
 
-Columns (:mod:`derain_toolkit.reproduce.complexity`, counts in
-:mod:`derain_toolkit.utils.complexity`):
+Columns (:func:`derain_toolkit.utils.complexity.complexity_of`; the conventions in
+:mod:`derain_toolkit.utils.complexity` and :mod:`derain_toolkit.reproduce.complexity`):
 
 * ``Param (M)``: every parameter; ``Trainable (M)`` those with ``requires_grad``;
   ``Frozen (M)`` the rest (the frozen CLIP of CLIP-RPN's router, DA-CLIP's CLIP);
@@ -36,7 +36,8 @@ import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hi
 
 from derain_toolkit import load_config
 from derain_toolkit.engine.options import tool_device, tool_parser
-from derain_toolkit.reproduce.complexity import complexity_of
+from derain_toolkit.utils.complexity import complexity_of
+from derain_toolkit.utils.tables import markdown_table
 
 COLUMNS = ('Model', 'Param (M)', 'Trainable (M)', 'Frozen (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)',
            'MACs thop (G)', 'MACs total (G)', 'on', 'Time (s)')
@@ -67,10 +68,8 @@ def format_table(rows: list[dict], shape: tuple[int, ...], device: str) -> str:
             return '—'
         return f'{value:.2f}' if isinstance(value, float) else str(value)
 
-    lines = [f'MACs at {"x".join(map(str, shape))}; time per inference on {device}.', '',
-             '| ' + ' | '.join(COLUMNS) + ' |', '|' + ' --- |' * len(COLUMNS)]
-    lines += ['| ' + ' | '.join(cell(row[c]) for c in COLUMNS) + ' |' for row in rows]
-    return '\n'.join(lines)
+    return (f'MACs at {"x".join(map(str, shape))}; time per inference on {device}.\n\n'
+            + markdown_table(COLUMNS, [[cell(row[c]) for c in COLUMNS] for row in rows]))
 
 
 def main(argv: Optional[list[str]] = None) -> list[dict]:

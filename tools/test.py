@@ -40,8 +40,7 @@ from derain_toolkit.checkpoints.import_checkpoint import CheckpointMismatchError
 from derain_toolkit.engine.multi_test_loop import format_table
 from derain_toolkit.engine.options import tool_device, tool_parser
 from derain_toolkit.engine.precision import PrecisionChoice, resolve_precision
-from derain_toolkit.engine.runner_utils import PreflightError, preflight
-from derain_toolkit.reproduce.runner import score_inputs
+from derain_toolkit.engine.runner_utils import PreflightError, preflight, score_inputs
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:

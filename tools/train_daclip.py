@@ -46,8 +46,6 @@ from derain_toolkit.models.layers.open_clip_loader import clip_weights_problem  
 from derain_toolkit.registry import DATASETS  # noqa: E402
 
 FALLBACK_CAPTION = 'a photo of a clean scene'
-TINY_CLIP = dict(embed_dim=16, vision_cfg=dict(image_size=32, layers=2, width=32, patch_size=8, head_width=16),
-                 text_cfg=dict(context_length=16, vocab_size=49408, width=16, heads=2, layers=1))
 
 
 def read_captions(path: str) -> dict[str, tuple[str, str]]:
@@ -115,7 +113,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def build_daclip(args: argparse.Namespace) -> DACLIP:
     """The DA-CLIP model to train; missing CLIP weights stop the script with this script's flags."""
     if args.tiny_random_clip:
-        return DACLIP('tiny', pretrained=None, allow_random_init=True, warn_untrained=False, model_cfg=TINY_CLIP)
+        return DACLIP('tiny', pretrained=None, allow_random_init=True, warn_untrained=False, model_cfg='tiny')
     if clip_weights_problem(args.clip_model, args.clip_pretrained) is not None:
         raise SystemExit(
             f'train_daclip: no CLIP weights for --clip-model {args.clip_model} --clip-pretrained '

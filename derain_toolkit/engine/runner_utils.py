@@ -8,7 +8,7 @@ from typing import Any
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from derain_toolkit.registry import DATASETS, PART_REGISTRIES, SCOPE
+from derain_toolkit.registry import DATASETS, SCOPE, part_class, walk_parts
 
 
 def enable_amp(cfg: Config, device: str, precision: str) -> None:
@@ -42,6 +42,21 @@ def enable_amp(cfg: Config, device: str, precision: str) -> None:
             optim_wrapper.pop(cuda_only, None)
 
 
+def score_inputs(cfg: Config) -> Config:
+    """Ask every test metric that declares ``scores_input`` to score the rainy input too (``<metric>_input``).
+
+    ``test_evaluator`` may be one metric, a list of metrics, an evaluator (``metrics=[...]``)
+    or a list of evaluators. Used by ``tools/test.py`` and the table runner.
+    """
+    evaluators = cfg.get('test_evaluator')
+    for evaluator in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
+        metrics = evaluator.get('metrics', evaluator) if isinstance(evaluator, dict) else evaluator
+        for metric in metrics if isinstance(metrics, (list, tuple)) else [metrics]:
+            if isinstance(metric, dict) and getattr(part_class(metric.get('type')), 'scores_input', False):
+                metric['score_input'] = True
+    return cfg
+
+
 class PreflightError(RuntimeError):
     """Inputs a run needs are missing; the message lists every problem found."""
 
@@ -60,21 +75,14 @@ def _dataset_problems(dataset_cfg: dict) -> list[str]:
 
 def _model_problems(cfg: Any) -> list[str]:
     """Problems declared by the ``preflight(cfg)`` of every part in a model config tree."""
-    problems = []
-    if isinstance(cfg, dict):
-        part = cfg.get('type')
-        if isinstance(part, str):
-            for registry in PART_REGISTRIES.values():
-                part_cls = registry.get(part)
-                if part_cls is not None:
-                    if hasattr(part_cls, 'preflight'):
-                        problems += part_cls.preflight(dict(cfg))
-                    break
-        for value in cfg.values():
-            problems += _model_problems(value)
-    elif isinstance(cfg, (list, tuple)):
-        for value in cfg:
-            problems += _model_problems(value)
+    problems: list[str] = []
+
+    def ask(part: dict) -> None:
+        check = getattr(part_class(part['type']), 'preflight', None)
+        if check is not None:
+            problems.extend(check(dict(part)))
+
+    walk_parts(cfg, ask)
     return problems
 
 

@@ -62,7 +62,7 @@ class Derainer(BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self.sample(inputs)['pred']
+            return self.restore(inputs)['pred']
         raise ValueError(f"Derainer: mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
 
     def _network_kwargs(self, data_samples: Optional[dict[str, Any]]) -> dict[str, Any]:
@@ -71,8 +71,10 @@ class Derainer(BaseModel):
             return {}
         return {'keys': [meta.get('key') for meta in data_samples.get('meta') or []] or None}
 
-    def sample(self, inputs: torch.Tensor, **network_kwargs: Any) -> dict[str, Any]:
-        """The generator's prediction for ``inputs`` (B, 3, H, W), through ``test_time`` when set.
+    def restore(self, inputs: torch.Tensor, **network_kwargs: Any) -> dict[str, Any]:
+        """Every output of inference on ``inputs`` (B, 3, H, W): ``pred`` and what the network adds
+        (CLIP-RPN: ``masks``, ``routes``), the generator's sampling of the backbone, through
+        ``test_time`` when set.
 
         A test-time procedure sees only ``pred`` (clamped to [0, 1]) of each call and returns
         the merged ``pred``; the generator's auxiliary outputs are then left out.
@@ -108,7 +110,7 @@ class Derainer(BaseModel):
     def predict(self, inputs: torch.Tensor, data_samples: Optional[dict[str, Any]]) -> list[dict[str, Any]]:
         """One dict per sample: ``pred``, ``inputs``, ``gt`` (or None), metadata, and per-sample
         auxiliary outputs of the generator (tensors with a batch dimension, e.g. masks)."""
-        outputs = self.sample(inputs, **self._network_kwargs(data_samples))
+        outputs = self.restore(inputs, **self._network_kwargs(data_samples))
         batch = inputs.shape[0]
         gt = None if data_samples is None else data_samples.get('gt')
         meta = (data_samples or {}).get('meta') or [{} for _ in range(batch)]

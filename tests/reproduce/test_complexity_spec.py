@@ -8,7 +8,7 @@ import torch
 
 from derain_toolkit import build_model, load_config
 from derain_toolkit.reproduce import get_budget, load_table_spec, reproduce, write_report
-from derain_toolkit.reproduce.complexity import complexity_of
+from derain_toolkit.utils.complexity import complexity_of
 from derain_toolkit.utils.complexity import count_macs, count_parameters, every_route, thop_profile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -95,6 +95,12 @@ class CLIPRPN(nn.Module):
 
     uses_sample_keys = True  # the Derainer passes keys=[...] for the route cache
 
+    @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant: no route cache (it names files of the real data), mask heads of
+        width 4 (its U-Net and router shrink as parts of their own)."""
+        return dict(route_cache=None, mask_hidden_channels=4)
+
     def __init__(self,
                  backbone: dict,
                  router: dict,
@@ -160,6 +166,14 @@ class CLIPRPN(nn.Module):
             return branches[level](feat, RainMaskHead.probability(level_logits))
 
         return self.backbone(x, neck=neck), logits
+
+    def run_every_route(self, x: torch.Tensor, with_router: bool = True) -> None:
+        """Run the router once (``with_router``), then every branch on the whole batch: the
+        "all routes" MAC convention of :func:`derain_toolkit.utils.complexity.every_route`."""
+        if with_router:
+            self.router(x)
+        for route in range(self.num_branches):
+            self._run_branch(x, route)
 
     def forward(self, x: torch.Tensor, keys: Optional[Sequence[str]] = None) -> dict:
         """Args:

@@ -51,6 +51,7 @@ from torch import nn
 
 from derain_toolkit.models.layers.channel_layer_norm import ChannelLayerNorm
 from derain_toolkit.models.layers.linear_attention import LinearAttention
+from derain_toolkit.models.layers.open_clip_loader import TINY_CLIP
 from derain_toolkit.models.layers.padding import crop_to, pad_to_multiple
 from derain_toolkit.models.layers.spatial_transformer import SpatialTransformer
 from derain_toolkit.registry import BACKBONES
@@ -135,6 +136,12 @@ class ConditionalUNet(nn.Module):
         transformer_groups: GroupNorm groups of the ``SpatialTransformer`` (official 32).
         degradation_prompt: Add the degradation-weighted prompt to the time embedding.
     """
+
+    @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant: ``nf=8``, one head of 8 channels, the embedding width of the
+        tiny CLIP (DA-CLIP's embeddings must fit it)."""
+        return dict(nf=8, heads=1, dim_head=8, embed_dim=TINY_CLIP['embed_dim'])
 
     def __init__(self,
                  in_channels: int = 3,

@@ -49,6 +49,13 @@ class DRSformer(RestormerUNet):
         mefc_steps: Expert layers of each MEFC (4 in DRSformer).
     """
 
+    @classmethod
+    def tiny_overrides(cls, cfg: dict) -> dict:
+        """The smoke budgets' variant (``configs/drsformer_tiny_synthetic.py``'s sizes): the U-Net's
+        :meth:`~RestormerUNet.tiny_levels` (no refinement blocks: MEFC refines), expansion 2,
+        2-step MEFCs; the TKSA and MSFN types are kept."""
+        return dict(cls.tiny_levels(cfg), ffn_expansion_factor=2.0, mefc_steps=2)
+
     def __init__(self,
                  inp_channels: int = 3,
                  out_channels: int = 3,

@@ -220,6 +220,12 @@ class MPRNet(nn.Module):
         bias: Biases in the convolutions (those the official code always builds without stay without).
     """
 
+    @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant (``configs/mprnet_tiny_synthetic.py``'s sizes): 8 channels (+4 per
+        level, +4 in ORSNet), 1 CAB per ORB, reduction 2."""
+        return dict(n_feat=8, scale_unetfeats=4, scale_orsnetfeats=4, num_cab=1, reduction=2)
+
     def __init__(self,
                  in_channels: int = 3,
                  out_channels: int = 3,

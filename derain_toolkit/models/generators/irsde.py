@@ -80,6 +80,14 @@ class IRSDEGenerator(nn.Module):
             clean residual ``x̂0 − μ``, converted to noise by Eq. 7).
     """
 
+    @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant: the SDE's schedule (``num_steps``) kept, sampled in at most 10
+        larger reverse steps, no progress bar."""
+        sampler = dict(cfg.get('sampler') or dict(type='PosteriorSampler'))
+        sampler['steps'] = min(10, cfg.get('num_steps', 100))
+        return dict(sampler=sampler, progress_bar=False)
+
     def __init__(self,
                  stationary_std: float = 10 / 255,
                  num_steps: int = 100,

@@ -114,8 +114,9 @@ def test_generator_sample_equals_official_clipped(fx, block):
         if case['settings']['solver_type'] == 'ode':
             given = gen.sample(net, fx['mu'], initial_state=fx[f'{block}/x_T'])['pred']
             torch.testing.assert_close(given, want, rtol=1e-4, atol=1e-5)
-        integer = all(float(t).is_integer() for t in case['timesteps'])
-        assert all((t.dtype == torch.long) == integer for t in net.times)
+        called = case['timesteps'][:len(net.times) // (2 if case['settings']['solver_type'] == 'ode' else 1)]
+        assert all((t.dtype == torch.long) == float(t[0]).is_integer() for t in net.times)
+        torch.testing.assert_close(torch.cat(net.times).float()[:len(called)], torch.tensor(called), rtol=0, atol=1e-4)
 
 
 @pytest.mark.parametrize('block', MAX_SIGMA)
@@ -123,7 +124,7 @@ def test_initial_state_is_the_seeded_noise_state(fx, block):
     gen = _generator(block, dict(type='PosteriorSampler'))
     z0 = torch.randn(fx['mu'].shape, generator=torch.Generator().manual_seed(2502))
     torch.testing.assert_close(gen.schedule.noise_state(fx['mu'], z0), fx[f'{block}/x_T'], rtol=0, atol=0)
-    torch.testing.assert_close(fx['z'][0], z0, rtol=0, atol=0)
+    torch.testing.assert_close(fx['z'][0], z0[0], rtol=0, atol=0)
 
 
 @pytest.mark.parametrize('kind', ['posterior', 'euler'])

@@ -35,8 +35,8 @@ from derain_toolkit.build import build_model, load_config  # noqa: E402
 from derain_toolkit.evaluation.functional import psnr, ssim  # noqa: E402
 from derain_toolkit.inference import load_model  # noqa: E402
 from derain_toolkit.registry import DATASETS, SAMPLERS  # noqa: E402
-from derain_toolkit.reproduce.budgets import walk_parts  # noqa: E402
-from derain_toolkit.reproduce.complexity import random_clip_weights  # noqa: E402
+from derain_toolkit.registry import walk_parts  # noqa: E402
+from derain_toolkit.utils.complexity import random_init  # noqa: E402
 
 MODELS = {'irsde': 'configs/irsde_tiny_synthetic.py', 'daclip': 'configs/irsde_daclip_tiny_synthetic.py'}
 FULL_SIZE = {'IR-SDE U-Net (137 M)': 'configs/irsde_rain100h.py',
@@ -121,7 +121,7 @@ def full_size_seconds(repeats: int) -> list[list]:
     torch.manual_seed(0)
     for label, config in FULL_SIZE.items():
         cfg = load_config(ROOT / config)
-        walk_parts(cfg.model, random_clip_weights)
+        walk_parts(cfg.model, random_init)
         model = build_model(cfg).eval()
         params = sum(p.numel() for p in model.backbone.parameters()) / 1e6
         mu = torch.rand(1, 3, 256, 256)

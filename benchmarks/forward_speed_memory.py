@@ -10,7 +10,7 @@ One process per (model, size): the model is built from its config with random we
 downloaded), one warm-up forward, then the median of ``--repeats`` forwards through
 ``Derainer(mode='tensor')`` under ``torch.inference_mode`` in channels-last format. For
 IR-SDE the sampler is set to one reverse step, so the row is one network evaluation
-(the full sampler costs ``sample_steps`` of them). Images per second are 1 / median
+(the full sampler costs ``sampler.steps`` of them). Images per second are 1 / median
 seconds (batch 1). Peak memory: CUDA's peak allocation (``torch.cuda.max_memory_allocated``),
 or on the CPU the growth of the peak resident set over the set after building the model
 (one process per case, because the peak resident set never falls). A config that cannot
@@ -41,8 +41,8 @@ PAPER_CONFIGS = ['restormer_rain13k.py', 'clip_rpn_rain100h.py', 'ddsa_rain13k.p
 def _model_config(path: str):
     """Random CLIP weights, and one network evaluation per IR-SDE sample."""
     cfg = offline_config(path)
-    if 'sample_steps' in cfg.model.get('generator', {}):
-        cfg.model.generator.sample_steps = 1
+    if 'sampler' in cfg.model.get('generator', {}):
+        cfg.model.generator.sampler.steps = 1
     return cfg
 
 

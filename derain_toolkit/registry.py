@@ -82,6 +82,7 @@ FEEDFORWARDS = ToolkitRegistry('feedforward', parent=MODELS, scope='feedforward'
 ROUTERS = ToolkitRegistry('router', parent=MODELS, scope='routers', locations=['derain_toolkit.models.routers'], build_func=build_part)
 LOSSES = ToolkitRegistry('loss', parent=MODELS, scope='losses', locations=['derain_toolkit.models.losses'], build_func=build_part)
 GENERATORS = ToolkitRegistry('generator', parent=MODELS, scope='generators', locations=['derain_toolkit.models.generators'], build_func=build_part)
+SAMPLERS = ToolkitRegistry('sampler', parent=MODELS, scope='samplers', locations=['derain_toolkit.models.samplers'], build_func=build_part)
 TEST_TIME = ToolkitRegistry('test-time procedure', parent=MODELS, scope='test_time', locations=['derain_toolkit.models.test_time'], build_func=build_part)
 DATASETS = ToolkitRegistry('dataset', parent=MMENGINE_DATASETS, scope=SCOPE, locations=['derain_toolkit.datasets'])
 TRANSFORMS = ToolkitRegistry('transform', parent=MMENGINE_TRANSFORMS, scope=SCOPE, locations=['derain_toolkit.datasets.transforms'])
@@ -110,6 +111,7 @@ PART_REGISTRIES = {
     'routers': ROUTERS,
     'losses': LOSSES,
     'generators': GENERATORS,
+    'samplers': SAMPLERS,
     'test_time': TEST_TIME,
     'datasets': DATASETS,
     'transforms': TRANSFORMS,

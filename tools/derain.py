@@ -4,7 +4,7 @@ Usage::
 
     python tools/derain.py CONFIG CHECKPOINT|MODEL.onnx INPUT [INPUT ...] --out DIR
         [--tile N] [--tile-overlap N] [--precision auto|fp32|bf16|fp16]
-        [--device auto|cpu|cuda] [--compare [--all-masks]]
+        [--device auto|cpu|cuda] [--compare [--all-masks]] [--cfg-options KEY=VALUE ...]
 
 Inputs: image files (any name), folders (every image file below them, by suffix, GIFs
 included) and glob patterns (``'rain/**/*.png'``, quoted). Each output is written to
@@ -31,6 +31,12 @@ Prefer the whole image, or the largest tile that fits (docs/inference.md measure
 A ``.onnx`` model file (``tools/export_onnx.py``) runs on ONNX Runtime (CPU, float32; needs
 ``pip install -e .[deploy]``) with the same options and outputs.
 
+Diffusion models (IR-SDE, DA-CLIP) sample with the config's ``model.generator.sampler``;
+``--cfg-options`` changes it, e.g. the MR Sampler at 10 network evaluations instead of 100::
+
+    python tools/derain.py configs/irsde_daclip_rain100h.py CKPT rainy.png --out out \
+        --cfg-options model.generator.sampler.type=MRSampler model.generator.sampler.steps=10
+
 Unreadable or corrupt files are reported by name and skipped; an output that would
 replace its input is refused. The closing summary counts the failures and the exit
 status is 1 when any file failed (2 when the model cannot be loaded).
@@ -46,6 +52,7 @@ import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hi
 import numpy as np
 from tqdm import tqdm
 
+from derain_toolkit.build import load_config
 from derain_toolkit.engine.options import tool_device, tool_parser
 from derain_toolkit.inference import Backend, check_tiling, derain, load_backend
 from derain_toolkit.utils.image_files import animation_frames, collect_inputs, output_clashes
@@ -56,7 +63,11 @@ _MAX_VALUE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     """Command-line arguments of the derain tool."""
-    parser = tool_parser('Derain images with a trained model.', 'device', 'precision')
+    parser = tool_parser('Derain images with a trained model.', 'device', 'precision', 'cfg_options')
+    parser.epilog = ("Diffusion models sample with the config's model.generator.sampler; choose another with "
+                     '--cfg-options, e.g. model.generator.sampler.type=MRSampler model.generator.sampler.steps=10 '
+                     '(the MR Sampler, 10 network evaluations instead of 100; registered samplers: '
+                     'python tools/list_components.py samplers).')
     parser.add_argument('config', help='config file the model was trained with')
     parser.add_argument('checkpoint', help='checkpoint file, e.g. work_dirs/<config>/iter_300000.pth, '
                         'or a .onnx file of tools/export_onnx.py (ONNX Runtime)')
@@ -139,9 +150,11 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(f'warning: {source} is animated ({frames} frames): only its first frame is derained, '
                   f'written as {Path(args.out) / name}', file=sys.stderr)
     try:
-        backend = load_backend(args.config, args.checkpoint, device=tool_device(args.device))
+        cfg = load_config(args.config)
+        cfg.merge_from_dict(args.cfg_options)
+        backend = load_backend(cfg, args.checkpoint, device=tool_device(args.device))
         choice = backend.resolve_precision(args.precision)
-    except (FileNotFoundError, ImportError, ValueError, KeyError, RuntimeError) as error:
+    except (FileNotFoundError, ImportError, ValueError, KeyError, RuntimeError, TypeError) as error:
         print(f'error: cannot load the model: {error}', file=sys.stderr)
         return 2
     print(f'precision: {choice.precision} ({choice.reason})', file=sys.stderr)

@@ -14,6 +14,10 @@ official release as published when the config names it (``checkpoint_converter``
 Restormer's ``deraining.pth`` with ``configs/restormer_rain13k.py``. It is loaded as
 ``load_from``, read strictly by the checkpoint hook (``AtomicCheckpointHook``).
 
+Diffusion models (IR-SDE, DA-CLIP) sample with the config's ``model.generator.sampler``;
+``--cfg-options model.generator.sampler.type=MRSampler model.generator.sampler.steps=10``
+tests them with the MR Sampler at 10 network evaluations.
+
 ``--precision auto`` (default) tests in bfloat16 autocast only where the device runs it
 natively, in float32 elsewhere (``derain_toolkit/engine/precision.py``); the choice and its
 reason are logged.

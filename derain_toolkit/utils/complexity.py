@@ -272,11 +272,11 @@ def _sampling_macs(cfg: Config, steps: int, shape: tuple[int, ...]) -> dict:
     ``c(1) + (steps - 1) * (c(2) - c(1))``: exact, and 2 steps instead of ``steps`` of compute
     (the sampler cannot run on the meta device: it draws noise from a seeded generator).
     """
-    counts = []
-    for sample_steps in (1, 2):
-        cfg.model.generator.sample_steps = sample_steps
+    counts, sampler = [], cfg.model.generator.sampler
+    for sample_steps in (1, 2):  # every sampler calls the network once per step: count with the posterior one
+        cfg.model.generator.sampler = dict(type='PosteriorSampler', steps=sample_steps)
         counts.append(_macs(build_model(cfg).eval(), shape))
-    cfg.model.generator.sample_steps = steps
+    cfg.model.generator.sampler = sampler
     one, two = counts
     extrapolated = {key: one[key] + (steps - 1) * (two[key] - one[key]) for key in one if key.startswith('MACs')}
     return {**one, **extrapolated}
@@ -303,11 +303,11 @@ def complexity_of(cfg: Config, shape: tuple[int, ...] = (1, 3, 256, 256), repeat
     ``Frozen (M)`` and ``on`` (``'meta'`` or ``'cpu'``: where the MACs were counted).
 
     The config is changed in place: pretrained CLIP parts get random weights. Diffusion
-    models (a ``generator`` with ``sample_steps``) are counted by :func:`_sampling_macs`.
+    models (a ``generator`` with ``sampler.steps``) are counted by :func:`_sampling_macs`.
     With ``repeats=0`` (untimed) the model is built on the meta device where it allows.
     """
     walk_parts(cfg.model, random_init)
-    steps = (cfg.model.get('generator') or {}).get('sample_steps')
+    steps = ((cfg.model.get('generator') or {}).get('sampler') or {}).get('steps')
     if steps:
         macs = _sampling_macs(cfg, steps, shape)
         model = build_model(cfg).eval()

@@ -44,7 +44,7 @@ def test_smoke_keeps_the_ablated_parts_and_shrinks_irsde_with_daclip():
     irsde = apply_budget(_config('irsde_daclip_rain100h.py'), get_budget('smoke'), ['Rain100H'], 'Rain100H')
     assert irsde.model.backbone.nf == 8 and irsde.model.backbone.embed_dim == TINY_CLIP['embed_dim']
     generator = irsde.model.generator
-    assert generator.sample_steps == 10 and generator.num_steps == 100 and generator.daclip.pretrained is None
+    assert generator.sampler.steps == 10 and generator.num_steps == 100 and generator.daclip.pretrained is None
     assert all(m.type != 'LPIPSMetric' for m in irsde.test_evaluator)
 
 

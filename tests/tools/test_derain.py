@@ -9,7 +9,8 @@ import torch
 
 from derain_toolkit import build_model
 from derain_toolkit.inference import derain_image, load_model
-from derain_toolkit.utils.image_io import read_image, write_image
+from derain_toolkit.registry import SAMPLERS
+from derain_toolkit.utils.image_io import read_image, to_float01, write_image
 
 CONFIG = """model = dict(type='Derainer', backbone=dict(type='RestormerUNet', dim=8, num_blocks=(1, 1, 1),
                                             num_refinement_blocks=1, heads=(1, 1, 2), ffn_expansion_factor=2.0))
@@ -177,3 +178,41 @@ def test_bad_tiling_is_refused_before_the_model_loads(derain_tool, model_files, 
     monkeypatch.setattr(derain_tool, 'load_backend', lambda *a, **k: pytest.fail('the model must not be loaded'))
     status = derain_tool.main([*model_files, str(tmp_path / 'rainy'), '--out', str(tmp_path / 'out'), *options])
     assert status == 2 and message in capsys.readouterr().err
+
+
+IRSDE_CONFIG = """model = dict(type='Derainer',
+             backbone=dict(type='ConditionalUNet', nf=8, ch_mult=(1, 2), attention='none'),
+             generator=dict(type='IRSDEGenerator', num_steps=20, progress_bar=False,
+                            sampler=dict(type='PosteriorSampler', steps=20)))
+"""
+
+
+def test_sampler_comes_from_the_config_and_cfg_options(derain_tool, tmp_path, capsys):
+    """--cfg-options model.generator.sampler.* switches the sampler: the output is that of the MR Sampler."""
+    config = tmp_path / 'irsde.py'
+    config.write_text(IRSDE_CONFIG)
+    torch.manual_seed(0)
+    model = build_model(str(config))
+    checkpoint = tmp_path / 'iter_1.pth'
+    torch.save(dict(meta=dict(iter=1), state_dict=model.state_dict()), checkpoint)
+    rainy = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    write_image(tmp_path / 'rainy.png', rainy)
+    options = ['model.generator.sampler.type=MRSampler', 'model.generator.sampler.steps=4']
+    assert derain_tool.main([str(config), str(checkpoint), str(tmp_path / 'rainy.png'), '--out', str(tmp_path / 'mrs'),
+                             '--precision', 'fp32', '--cfg-options', *options]) == 0
+    assert derain_tool.main([str(config), str(checkpoint), str(tmp_path / 'rainy.png'), '--out', str(tmp_path / 'post'),
+                             '--precision', 'fp32']) == 0
+    mrs = load_model(str(config), checkpoint, 'cpu')
+    mrs.generator.sampler = SAMPLERS.build(dict(type='MRSampler', steps=4))
+    x = torch.from_numpy(to_float01(rainy)).permute(2, 0, 1)[None].float()
+    want = (mrs.generator.sample(mrs.backbone, x)['pred'][0].permute(1, 2, 0).numpy() * 255).round()
+    got = read_image(tmp_path / 'mrs' / 'rainy.png').astype(np.float64)
+    assert np.abs(got - want).max() <= 1
+    assert np.abs(got - read_image(tmp_path / 'post' / 'rainy.png').astype(np.float64)).max() > 1
+    capsys.readouterr()
+    assert derain_tool.main([str(config), str(checkpoint), str(tmp_path / 'rainy.png'), '--out', str(tmp_path / 'bad'),
+                             '--cfg-options', 'model.generator.sampler.type=DDIM']) == 2
+    assert 'model.generator.sampler.type must be one of' in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        derain_tool.parse_args(['--help'])
+    assert 'model.generator.sampler.type=MRSampler' in ' '.join(capsys.readouterr().out.split())

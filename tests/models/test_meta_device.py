@@ -28,7 +28,7 @@ def _meta_model(name: str) -> nn.Module:
 
 
 def _batch() -> tuple[torch.Tensor, dict]:
-    inputs = torch.empty(2, 3, 32, 32, device=META)
+    inputs = torch.empty(2, 3, 64, 64, device=META)  # at least every tiny config's test-time window
     return inputs, dict(gt=torch.empty_like(inputs), meta=[dict(key='a'), dict(key='b')])
 
 

@@ -25,12 +25,15 @@ from derain_toolkit.engine.options import tool_device, tool_parser
 from derain_toolkit.utils.complexity import complexity_of
 from derain_toolkit.utils.tables import markdown_table
 
-COLUMNS = ('Model', 'Param (M)', 'Trainable (M)', 'Frozen (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)',
+COLUMNS = ('Model', 'Param (M)', 'Param run (M)', 'Trainable (M)', 'Frozen (M)', 'Param thop (M)', 'MACs (G)',
+           'MACs all routes (G)',
            'MACs thop (G)', 'MACs total (G)', 'on', 'Time (s)')
 
 #: What each column means: printed under the table and in ``--help``.
 LEGEND = {
     'Param (M)': 'every parameter, in millions',
+    'Param run (M)': 'parameters of the modules one inference calls (FADformer builds conv_mid layers it never '
+                     'calls: 7.44 M, 6.96 M run, the paper\'s figure; NeRD-Rain 22.89 M, 22.89 M run)',
     'Trainable (M)': 'parameters with requires_grad',
     'Frozen (M)': 'the rest (the frozen CLIP of the CLIP-RPN router and of DA-CLIP)',
     'Param thop (M)': "thop 0.1.1's count, CLIP-RPN Table 4's convention (it skips custom LayerNorm "

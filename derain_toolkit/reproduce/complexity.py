@@ -6,7 +6,9 @@ counts do not depend on the values, and no weights can be downloaded), and measu
 at the spec's ``shape`` (default 1x3x256x256, Table 4's):
 
 * ``Param (M)``: every parameter (equal to the official codes' totals), frozen CLIP
-  included; ``Trainable (M)`` without the frozen parts;
+  included; ``Param run (M)``: those of the modules one inference calls (layers built but
+  never called drop out: FADformer's 6.958 M of 7.436 M); ``Trainable (M)`` without the
+  frozen parts;
 * ``Param thop (M)``: what ``thop.profile`` reports (skips custom LayerNorm affine
   parameters, bare ``nn.Parameter``s, modules never called), over every route of a
   routed model without its router (CLIP): Table 4's convention;
@@ -40,7 +42,7 @@ from derain_toolkit.reproduce.table_spec import Row, Run, TableSpec
 from derain_toolkit.utils.complexity import complexity_of
 
 #: The column names of a complexity spec, in Table 4's order then ours.
-COMPLEXITY_METRICS = ('Param (M)', 'Trainable (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)',
+COMPLEXITY_METRICS = ('Param (M)', 'Param run (M)', 'Trainable (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)',
                       'MACs thop (G)', 'MACs total (G)', 'Time (s)')
 
 

@@ -57,6 +57,27 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
+def count_parameters_run(fn: Callable[[], Any], model: nn.Module) -> int:
+    """Number of parameters of the modules of ``model`` that run in ``fn()``, each parameter once.
+
+    A module runs when its ``forward`` is called (a forward pre-hook sees it); its own
+    parameters (not its children's) are then counted. Layers a constructor builds but the
+    forward never calls drop out: FADformer's ``conv_mid`` (7,435,737 parameters, 6,958,041
+    run: the paper's 6.958 M). A parameter read directly by another module's code (e.g.
+    ``F.conv2d(x, other.weight)``) without calling its owner is not counted.
+    """
+    called: set[nn.Module] = set()
+    handles = [module.register_forward_pre_hook(lambda module, args: called.add(module)) for module in model.modules()]
+    try:
+        with torch.no_grad():
+            fn()
+    finally:
+        for handle in handles:
+            handle.remove()
+    parameters = {id(p): p for module in called for p in module.parameters(recurse=False)}
+    return sum(p.numel() for p in parameters.values())
+
+
 def _kind(op: Any) -> str:
     name = str(op).split('.')[1] if '.' in str(op) else str(op)
     return next((kind for prefix, kind in _KINDS.items() if name.startswith(prefix)), 'other')
@@ -248,19 +269,21 @@ def _macs(model: nn.Module, shape: tuple[int, ...]) -> dict:
     """MAC counts of ``model`` (one inference, the route it takes; every route; thop's)."""
     x = torch.rand(shape, generator=torch.Generator().manual_seed(0))
     try:
-        macs, counted_on = count_macs(copy.deepcopy(model).to('meta'), torch.empty(shape, device='meta'),
-                                      mode='tensor'), 'meta'
+        meta_model, meta_x = copy.deepcopy(model).to('meta'), torch.empty(shape, device='meta')
+        macs, counted_on = count_macs(meta_model, meta_x, mode='tensor'), 'meta'
+        run = count_parameters_run(lambda: meta_model(meta_x, mode='tensor'), meta_model)
     except (NotImplementedError, RuntimeError) as error:
         if not needs_values(error):
             raise
         macs, counted_on = count_macs(model.cpu(), x, mode='tensor'), 'cpu'
+        run = count_parameters_run(lambda: model(x, mode='tensor'), model)
     if every_route(model) is None:
         all_routes = macs
         thop_macs, thop_params = _meta_then_cpu(model, shape, lambda m, t: thop_profile(m, (t,)))
     else:
         all_routes = count_macs(every_route(model.cpu()), x)
         thop_macs, thop_params = thop_profile(every_route(model.cpu(), with_router=False), (x,))
-    return {'Param thop (M)': thop_params / 1e6, 'MACs (G)': _conv_linear(macs) / 1e9,
+    return {'Param run (M)': run / 1e6, 'Param thop (M)': thop_params / 1e6, 'MACs (G)': _conv_linear(macs) / 1e9,
             'MACs all routes (G)': _conv_linear(all_routes) / 1e9, 'MACs thop (G)': thop_macs / 1e9,
             'MACs total (G)': macs['total'] / 1e9, 'on': counted_on}
 

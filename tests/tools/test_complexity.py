@@ -62,3 +62,16 @@ def test_every_column_is_explained_in_the_help_and_under_the_table(load_tool, ca
         for column in complexity.COLUMNS[1:]:
             assert f'  {column}: ' in text, column
     assert "  on: where the MACs were counted: 'meta' (shapes only, no compute) or 'cpu'" in table
+
+
+def test_fadformer_counts_all_parameters_and_those_that_run(load_tool):
+    """FADformer builds a Freq_Fusion.conv_mid in every block and never calls it: 'Param (M)' counts it,
+    'Param run (M)' does not (the full-size 7,435,737 / 6,958,041: tests/models/backbones/test_fadformer.py)."""
+    config = str(ROOT / 'configs' / 'fadformer_tiny_synthetic.py')
+    row, = load_tool('complexity').main([config, '--shape', '1', '3', '16', '16', '--repeats', '0', '--device', 'cpu'])
+    model = build_model(config)
+    total = sum(p.numel() for p in model.parameters())
+    never_called = sum(p.numel() for name, p in model.named_parameters() if '.conv_mid.' in name)
+    assert never_called > 0
+    assert round(row['Param (M)'] * 1e6) == total
+    assert round(row['Param run (M)'] * 1e6) == total - never_called

@@ -16,12 +16,19 @@ class Downsample(nn.Module):
 
 
 class Upsample(nn.Module):
-    """Double the resolution and halve the channels: conv3x3 (C -> 2C), PixelShuffle(2)."""
+    """Double the resolution and halve the channels: conv3x3 (C -> 2C), PixelShuffle(2).
 
-    def __init__(self, dim: int) -> None:
+    Args:
+        dim: Input channels ``C``.
+        bias: Bias in the convolution (Restormer: none; FADformer: one).
+        padding_mode: The convolution's padding (Restormer ``'zeros'``, FADformer ``'reflect'``).
+    """
+
+    def __init__(self, dim: int, bias: bool = False, padding_mode: str = 'zeros') -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(dim, dim * 2, kernel_size=3, padding=1, bias=False), nn.PixelShuffle(2))
+            nn.Conv2d(dim, dim * 2, kernel_size=3, padding=1, bias=bias, padding_mode=padding_mode),
+            nn.PixelShuffle(2))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)  # (B, C/2, 2H, 2W)

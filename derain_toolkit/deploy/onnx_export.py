@@ -143,7 +143,7 @@ def _graphs(model: nn.Module, cfg: Config, out: Path) -> list[_Graph]:
 
     def noise_probe(height: int, width: int) -> tuple[torch.Tensor, ...]:
         mu = _probe_image(height, width)
-        x_t = mu + generator.stationary_std * _probe_image(width, height).transpose(2, 3)
+        x_t = mu + generator.schedule.stationary_std * _probe_image(width, height).transpose(2, 3)
         guidance = generator.guidance(mu) if daclip is not None else {}
         return (x_t, mu, t_probe, *guidance.values())
 

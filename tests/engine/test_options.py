@@ -9,11 +9,11 @@ from derain_toolkit.engine.options import resolve_device, tool_device, tool_pars
 TOOLS_AND_THEIR_SHARED_OPTIONS = {
     'train': {'device', 'precision', 'cfg_options', 'launcher'},
     'test': {'device', 'precision', 'cfg_options'},
-    'derain': {'device', 'precision'},
+    'derain': {'device', 'precision', 'cfg_options'},
     'complexity': {'device', 'cfg_options'},
     'clip_perception': {'device', 'cfg_options'},
     'reproduce': {'device'},
-    'train_daclip': {'device'},
+    'train_daclip': {'device', 'precision', 'cfg_options', 'launcher'},
 }
 SHARED_DEFAULTS = dict(device='auto', precision='auto', cfg_options={}, launcher='none')
 

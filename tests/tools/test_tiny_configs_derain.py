@@ -18,7 +18,7 @@ def test_tiny_config_derains_at_its_default_budget(name, load_tool, one_thread, 
     config = str(CONFIGS / name)
     load_tool('train').main([config, '--device', 'cpu', '--work-dir', str(tmp_path),
                              '--cfg-options', 'log_level=WARNING'])
-    checkpoint = (tmp_path / 'last_checkpoint').read_text().strip()
+    checkpoint = str(tmp_path / (tmp_path / 'last_checkpoint').read_text().strip())  # relative to the work dir
     metrics = load_tool('test').main([config, checkpoint, '--device', 'cpu', '--out', str(tmp_path / 'test')])
     psnr, = [v for k, v in metrics.items() if k.endswith('/PSNR')]
     psnr_input, = [v for k, v in metrics.items() if k.endswith('/PSNR_input')]

@@ -54,8 +54,8 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                         help='also save frozen pre-trained weights (e.g. CLIP) in checkpoints; by default they are '
                         'left out and rebuilt from their source (pretrained tag or file) when the model is built')
     parser.add_argument('--compile', action='store_true',
-                        help="torch.compile the training step (mmengine's cfg.compile). Off by default: it was not "
-                        'faster here (docs/benchmarks.md, "torch.compile")')
+                        help="torch.compile the training step (mmengine's cfg.compile). Off by default: no speed-up has been "
+                        'measured yet (docs/benchmarks.md, "torch.compile")')
     return parser.parse_args(argv)
 
 

@@ -67,7 +67,7 @@ from derain_toolkit.build import ConfigLike, build_model, load_config
 from derain_toolkit.checkpoints.import_checkpoint import load_checkpoint_file
 from derain_toolkit.engine.options import resolve_device
 from derain_toolkit.engine.precision import AUTOCAST_DTYPES, PrecisionChoice, resolve_precision
-from derain_toolkit.errors import InputError
+from derain_toolkit.errors import NonFiniteOutputError, non_finite_message
 from derain_toolkit.models.derainer import Derainer
 from derain_toolkit.utils.image_io import from_float01, to_float01
 
@@ -78,21 +78,6 @@ _MEMORY_FRACTION = 0.5
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)``: called after each tile (and once for a whole image)."""
-
-
-class NonFiniteOutputError(InputError, RuntimeError):
-    """The network's output holds NaN or Inf; the message names the checkpoint."""
-
-
-def non_finite_message(values: torch.Tensor, checkpoint: Optional[str]) -> Optional[str]:
-    """``None`` when ``values`` are all finite, else what is wrong (counts, checkpoint) and the fix."""
-    finite = torch.isfinite(values)
-    if bool(finite.all()):
-        return None
-    nan = int(torch.isnan(values).sum())
-    return (f"the model's output is not finite ({nan} NaN and {int((~finite).sum()) - nan} Inf of {values.numel()} "
-            f"values) with checkpoint {checkpoint or '(weights as built)'}; nothing was written for it. Fix: use an "
-            'earlier checkpoint of the run (its weights or this image overflow), or --precision fp32')
 
 
 def check_tiling(tile: Optional[int], tile_overlap: int) -> None:

@@ -235,3 +235,12 @@ def test_load_model_strips_prefixes_and_names_bad_files(tmp_path):
         TINY_RESTORMER['backbone'], dim=16))).state_dict()), other)
     with pytest.raises(ValueError, match='other.pth'):
         load_model(TINY_RESTORMER, other)
+
+
+def test_the_inference_module_imports_first_in_a_fresh_interpreter():
+    """A user's script starts with ``from derain_toolkit.inference import derain``: no import cycle."""
+    import subprocess
+    import sys
+    probe = subprocess.run([sys.executable, '-c', 'from derain_toolkit.inference import derain'],
+                           capture_output=True, text=True)
+    assert probe.returncode == 0, probe.stderr[-2000:]

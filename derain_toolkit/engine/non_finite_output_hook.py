@@ -13,7 +13,7 @@ from typing import Optional
 
 from mmengine.hooks import Hook
 
-from derain_toolkit.inference import NonFiniteOutputError, non_finite_message
+from derain_toolkit.errors import NonFiniteOutputError, non_finite_message
 from derain_toolkit.registry import HOOKS
 
 

@@ -30,7 +30,7 @@ def _meta_model(name: str) -> nn.Module:
 def _batch() -> tuple[torch.Tensor, dict]:
     # 64 px: at least every tiny config's test-time window; 3 images: FADformer's FCR draws negatives from the batch
     inputs = torch.empty(3, 3, 64, 64, device=META)
-    return inputs, dict(gt=torch.empty_like(inputs), meta=[dict(key=k) for k in 'abc')])
+    return inputs, dict(gt=torch.empty_like(inputs), meta=[dict(key=k) for k in 'abc'])
 
 
 def _assert_on_meta(tensors: list[torch.Tensor]) -> None:

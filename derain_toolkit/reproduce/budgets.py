@@ -86,7 +86,7 @@ class Budget:
 
 BUDGETS = {
     'smoke': Budget('smoke', 'synthetic data, 10 iterations, 32x32 patches, width 8, tiny random CLIP',
-                    max_iters=10, batch_size=2, patch_size=32, num_train=16, num_test=3,
+                    max_iters=10, batch_size=3, patch_size=32, num_train=16, num_test=3,
                     synthetic=True, shrink_model=True, comparable=False, cpu_threads=1),
     'small': Budget('small', 'synthetic data, 300 iterations, 64x64 patches, width 8, tiny random CLIP',
                     max_iters=300, batch_size=4, patch_size=64, num_train=200, num_test=10,

@@ -23,7 +23,13 @@ setup(
         'setuptools<81',
         'thop==0.1.1.post2209072238',  # CLIP-RPN Table 4's counting convention (thop 0.1.1)
         'iqa-torch==1.2.1',  # ships NIQE's pristine model (MATLAB release's modelparameters.mat)
-        'brisque==0.2.0',  # ships BRISQUE's fitted regressor and feature ranges
     ],
-    extras_require={'test': ['pytest>=7']},
+    # BRISQUE (DDSA Table 2) only: the brisque package builds libsvm-official from source (a C++ compiler).
+    extras_require={
+        'test': ['pytest>=7', 'pytorch-msssim==1.0.0',  # FADformer's SSIM, the reference of a test
+                 'selenium>=4.20'],  # selenium drives Debian's chromium in the demo page's test
+        'metrics': ['brisque==0.2.0'],
+        'deploy': ['onnx>=1.16', 'onnxruntime>=1.18'],  # tools/export_onnx.py, the ONNX Runtime backend
+        'demo': ['gradio>=5'],  # tools/demo_app.py
+    },
 )

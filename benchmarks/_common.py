@@ -12,6 +12,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from derain_toolkit.utils import tables  # noqa: E402  (after the repository is on sys.path)
 
 
 def time_in_turns(calls: Sequence[Callable[[], Any]], repeats: int, device: Optional[torch.device] = None
@@ -40,9 +41,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
     def cell(value: Any) -> str:
         return f'{value:.4g}' if isinstance(value, float) else str(value)
 
-    lines = ['| ' + ' | '.join(headers) + ' |', '| ' + ' | '.join('---' for _ in headers) + ' |']
-    lines += ['| ' + ' | '.join(cell(v) for v in row) + ' |' for row in rows]
-    return '\n'.join(lines)
+    return tables.markdown_table(headers, [[cell(v) for v in row] for row in rows])
 
 
 def write_csv(path: Optional[str], headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -92,3 +91,23 @@ def run_in_subprocess(script: str, case: dict) -> dict:
         lines = result.stderr.strip().splitlines() or [f'exit status {result.returncode}']
         return dict(error=lines[-1][:120])
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def offline_config(path: str, **overrides: Any):
+    """The config at ``path`` with every CLIP randomly initialised (``pretrained=None``,
+    ``allow_random_init=True``: nothing is downloaded) and ``overrides`` merged (dotted keys)."""
+    from derain_toolkit import load_config
+
+    cfg = load_config(path)
+
+    def visit(node: Any, prefix: str) -> dict:
+        found = {}
+        if hasattr(node, 'items'):
+            if 'pretrained' in node:
+                found.update({f'{prefix}pretrained': None, f'{prefix}allow_random_init': True})
+            for key, value in node.items():
+                found.update(visit(value, f'{prefix}{key}.'))
+        return found
+
+    cfg.merge_from_dict({**visit(cfg.get('model'), 'model.'), **overrides})
+    return cfg

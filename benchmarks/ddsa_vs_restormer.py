@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/ddsa_vs_restormer.py [--size 256] [--repeats 3] [--device cpu]
+    python benchmarks/ddsa_vs_restormer.py [--size 256] [--repeats 3] [--device auto|cpu|cuda]
 
 MACs are FLOPs / 2 from :class:`torch.utils.flop_counter.FlopCounterMode` on one
 ``(1, 3, size, size)`` forward of the backbone: convolutions and the attention matrix
@@ -11,12 +11,11 @@ selection and masking of DDSA's sparse branch, norms, GELU) is not. Time is the 
 wall-clock of ``--repeats`` forwards after one warm-up, under ``torch.no_grad``; the
 models take turns, so a change in machine load affects both alike.
 """
-import argparse
-
 import torch
 from _common import ROOT, time_in_turns
 
 from derain_toolkit import build_model
+from derain_toolkit.engine.options import resolve_device, tool_parser
 from derain_toolkit.utils.complexity import count_macs, count_parameters
 
 MODELS = {
@@ -26,11 +25,11 @@ MODELS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = tool_parser(__doc__.split('\n')[0], 'device')
     parser.add_argument('--size', type=int, default=256, help='input height and width')
     parser.add_argument('--repeats', type=int, default=3, help='timed forwards per model')
-    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
     args = parser.parse_args()
+    args.device = str(resolve_device(args.device))
 
     torch.manual_seed(0)
     x = torch.rand(1, 3, args.size, args.size, device=args.device)

@@ -1,5 +1,7 @@
 """IR-SDE sampling time on one image, for each sampler (Euler-Maruyama and posterior).
 
+(Quality and time per NFE of every sampler, the MR Sampler included: ``benchmarks/sampling.py``.)
+
 By default the network is the full-size default ``ConditionalUNet`` with the official
 schedule (T = 100); with ``--config`` and ``--checkpoint`` it is a trained model (its
 generator's T, guidance and options). Prints a table: seconds per reverse step (mean of
@@ -7,7 +9,7 @@ generator's T, guidance and options). Prints a table: seconds per reverse step (
 ``--full`` the T-step run is timed end to end; otherwise it is extrapolated from the
 per-step time and marked so. Usage::
 
-    python benchmarks/irsde_sampling.py [--device cpu] [--size 256] [--steps 3] [--full] [--threads N]
+    python benchmarks/irsde_sampling.py [--device auto|cpu|cuda] [--size 256] [--steps 3] [--full] [--threads N]
         [--samplers euler posterior] [--config CONFIG --checkpoint CKPT]
 """
 import argparse
@@ -19,9 +21,13 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from derain_toolkit.engine.options import resolve_device, tool_parser  # noqa: E402
 from derain_toolkit.inference import load_model  # noqa: E402
 from derain_toolkit.models.backbones.conditional_unet import ConditionalUNet  # noqa: E402
 from derain_toolkit.models.generators.irsde import IRSDEGenerator  # noqa: E402
+from derain_toolkit.registry import SAMPLERS  # noqa: E402
+
+SAMPLER_TYPES = {'euler': 'EulerMaruyamaSampler', 'posterior': 'PosteriorSampler'}
 
 
 def _network_and_generator(args: argparse.Namespace, device: torch.device) -> tuple[torch.nn.Module, IRSDEGenerator]:
@@ -34,16 +40,16 @@ def _network_and_generator(args: argparse.Namespace, device: torch.device) -> tu
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--device', default='cpu')
+    parser = tool_parser(__doc__.splitlines()[0], 'device')
     parser.add_argument('--size', type=int, default=256)
     parser.add_argument('--steps', type=int, default=3, help='timed reverse steps for the per-step figure')
     parser.add_argument('--full', action='store_true', help='also time all T steps end to end')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch\'s)')
-    parser.add_argument('--samplers', nargs='+', default=['euler', 'posterior'], choices=['euler', 'posterior'])
+    parser.add_argument('--samplers', nargs='+', default=list(SAMPLER_TYPES), choices=list(SAMPLER_TYPES))
     parser.add_argument('--config', help='a trained model\'s config (with --checkpoint)')
     parser.add_argument('--checkpoint', help='its checkpoint')
     args = parser.parse_args()
+    args.device = str(resolve_device(args.device))
     if bool(args.config) != bool(args.checkpoint):
         parser.error('--config and --checkpoint go together')
     if args.threads:
@@ -54,7 +60,8 @@ def main() -> None:
     image = torch.rand(1, 3, args.size, args.size, device=device)
 
     def timed(generator: IRSDEGenerator, sampler: str, steps: int) -> float:
-        generator.sampler, generator.sample_steps, generator.progress_bar = sampler, steps, False
+        generator.sampler = SAMPLERS.build(dict(type=SAMPLER_TYPES[sampler], steps=steps))
+        generator.progress_bar = False
         if device.type == 'cuda':
             torch.cuda.synchronize()
         start = time.perf_counter()

@@ -24,7 +24,6 @@ Both networks have random weights (no trained checkpoint exists here). The bf16 
 reported as the PSNR between the bf16 and fp32 outputs and as the change of PSNR against
 the clean image (8-bit outputs, RGB).
 """
-import argparse
 import importlib.util
 import re
 import sys
@@ -42,6 +41,7 @@ from derain_toolkit.datasets.synthetic_rain import (
     render_rain,
     sample_rain_params,
 )
+from derain_toolkit.engine.options import resolve_device, tool_parser
 from derain_toolkit.evaluation.functional import psnr
 from derain_toolkit.inference import derain
 from derain_toolkit.utils.complexity import count_parameters
@@ -90,7 +90,7 @@ def rain_sample(size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = tool_parser(__doc__.split('\n')[0], 'device')
     parser.add_argument('--official', required=True, help="official restormer_arch.py (or its folder)")
     parser.add_argument('--config', default=str(ROOT / 'configs' / 'restormer_rain13k.py'))
     parser.add_argument('--size', type=int, default=256)
@@ -101,13 +101,14 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
 
+    device = resolve_device(args.device)
     torch.manual_seed(0)
-    official = load_official(args.official)().eval()
-    ours = build_model(args.config).eval()
-    ours_nchw = build_model(args.config).eval()
+    official = load_official(args.official)().eval().to(device)
+    ours = build_model(args.config).eval().to(device)
+    ours_nchw = build_model(args.config).eval().to(device)
     ours_nchw.load_state_dict(ours.state_dict())
     rainy, clean = rain_sample(args.size)
-    x = torch.from_numpy(rainy).permute(2, 0, 1)[None].float() / 255
+    x = (torch.from_numpy(rainy).permute(2, 0, 1)[None].float() / 255).to(device)
 
     def run_official():
         with torch.no_grad():
@@ -115,18 +116,20 @@ def main() -> None:
 
     variants = {
         'official fp32 (NCHW, no_grad)': run_official,
-        'ours fp32 NCHW (inference_mode)': lambda: derain(ours_nchw, rainy, tile=0, channels_last=False),
-        'ours fp32 channels-last (default)': lambda: derain(ours, rainy, tile=0),
-        'ours bf16 channels-last': lambda: derain(ours, rainy, tile=0, precision='bf16'),
+        'ours fp32 NCHW (inference_mode)': lambda: derain(ours_nchw, rainy, tile=0, channels_last=False,
+                                                          device=device),
+        'ours fp32 channels-last (default)': lambda: derain(ours, rainy, tile=0, device=device),
+        'ours bf16 channels-last': lambda: derain(ours, rainy, tile=0, precision='bf16', device=device),
     }
-    times = time_in_turns(list(variants.values()), args.repeats)
+    times = time_in_turns(list(variants.values()), args.repeats, device)
 
-    fp32 = derain(ours, rainy, tile=0).image
-    fp32_nchw = derain(ours_nchw, rainy, tile=0, channels_last=False).image
-    bf16 = derain(ours, rainy, tile=0, precision='bf16').image
+    fp32 = derain(ours, rainy, tile=0, device=device).image
+    fp32_nchw = derain(ours_nchw, rainy, tile=0, channels_last=False, device=device).image
+    bf16 = derain(ours, rainy, tile=0, precision='bf16', device=device).image
     headers = ['variant', 'median s', 'ratio to official fp32']
     rows = [[name, t, t / times[0]] for name, t in zip(variants, times)]
-    print(f'Restormer forward, 1x3x{args.size}x{args.size}, CPU, {torch.get_num_threads()} threads, '
+    where = torch.cuda.get_device_name(device) if device.type == 'cuda' else f'CPU, {torch.get_num_threads()} threads'
+    print(f'Restormer forward, 1x3x{args.size}x{args.size}, {where}, '
           f'median of {args.repeats}; params official {count_parameters(official) / 1e6:.2f}M, '
           f'ours {count_parameters(ours.backbone) / 1e6:.2f}M\n')
     print(markdown_table(headers, rows))

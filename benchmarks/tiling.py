@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/tiling.py [--config configs/restormer_tiny_synthetic.py]
-        [--sizes 2048x2048 3840x2160] [--tile 512] [--overlaps 32 64] [--device cpu] [--out CSV]
+        [--sizes 2048x2048 3840x2160] [--tile 512] [--overlaps 32 64] [--device auto|cpu|cuda] [--out CSV]
 
 Each case (whole image, or tiles of ``--tile`` with each overlap) runs in its own
 process so that its peak memory can be measured: on the CPU the growth of the peak
@@ -39,6 +39,7 @@ from derain_toolkit.datasets.synthetic_rain import (
     render_rain,
     sample_rain_params,
 )
+from derain_toolkit.engine.options import resolve_device, tool_parser
 from derain_toolkit.evaluation.functional import psnr
 from derain_toolkit.inference import derain
 
@@ -66,15 +67,15 @@ def run_case(case: dict) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = tool_parser(__doc__.split('\n')[0], 'device')
     parser.add_argument('--config', default=str(ROOT / 'configs' / 'restormer_tiny_synthetic.py'))
     parser.add_argument('--sizes', nargs='+', default=['2048x2048', '3840x2160'], help='WIDTHxHEIGHT')
     parser.add_argument('--tile', type=int, default=512)
     parser.add_argument('--overlaps', type=int, nargs='+', default=[32, 64])
-    parser.add_argument('--device', default='cpu')
     parser.add_argument('--out', default=None, help='also write the table as CSV')
     parser.add_argument('--case', default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.device = str(resolve_device(args.device))
     if args.case:
         print(json.dumps(run_case(json.loads(args.case))))
         return

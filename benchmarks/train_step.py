@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/train_step.py --official /path/to/restormer_arch.py
-        [--batch 2] [--patch 128] [--repeats 3] [--threads N] [--device cpu|cuda]
+        [--batch 2] [--patch 128] [--repeats 3] [--threads N] [--device auto|cpu|cuda]
         [--compile] [--cpu-bf16] [--out CSV]
 
 A step is forward, loss, backward and ``torch.optim.AdamW`` (lr 3e-4, weight decay 1e-4,
@@ -30,7 +30,6 @@ Columns: median seconds per step, images per second, the ratio of ours to the of
 step of the same variant, CLIP-RPN's ratio to our Restormer step of the same variant, and
 on CUDA the peak memory of one step (``torch.cuda.max_memory_allocated``).
 """
-import argparse
 import contextlib
 import copy
 from collections.abc import Callable
@@ -45,6 +44,7 @@ from torch import nn
 
 from derain_toolkit import build_model, load_config
 from derain_toolkit.checkpoints.import_checkpoint import import_state
+from derain_toolkit.engine.options import resolve_device, tool_parser
 
 RESTORMER = ROOT / 'configs' / 'restormer_rain13k.py'
 CLIP_RPN = ROOT / 'configs' / 'clip_rpn_rain100h.py'
@@ -137,17 +137,17 @@ def peak_step_memory(step: Callable[[], torch.Tensor], device: torch.device) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = tool_parser(__doc__.split('\n')[0], 'device')
     parser.add_argument('--official', required=True, help='official restormer_arch.py (or its folder)')
     parser.add_argument('--batch', type=int, default=2)
     parser.add_argument('--patch', type=int, default=128)
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--threads', type=int, default=None, help='torch threads (default: torch default)')
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--compile', action='store_true', help='also time every variant through torch.compile')
     parser.add_argument('--cpu-bf16', action='store_true', help='also time bf16 autocast on the CPU')
     parser.add_argument('--out', default=None, help='also write the table as CSV')
     args = parser.parse_args()
+    args.device = str(resolve_device(args.device))
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)

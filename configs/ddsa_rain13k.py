@@ -15,8 +15,9 @@ _base_ = [
     '_base_/default_runtime.py',
 ]
 
-# The paper's batch of 16 is the total over its 4 GPUs: with N GPUs set batch_size=16 // N.
-train_dataloader = dict(batch_size=16)
+# The paper's batch of 16 is the total over its 4 GPUs: 4 per GPU, and fewer GPUs accumulate gradients.
+global_batch_size = 16
+train_dataloader = dict(batch_size=4)
 optim_wrapper = dict(optimizer=dict(lr=1e-4))
 train_cfg = dict(_delete_=True, type='ResumableIterBasedTrainLoop', max_iters=300000, val_interval=4000)
 test_cfg = dict(_delete_=True, type='MultiDatasetTestLoop')

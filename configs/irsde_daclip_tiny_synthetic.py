@@ -1,5 +1,5 @@
-# IR-SDE with DA-CLIP guidance on CPU: the tiny IR-SDE config plus a tiny, randomly
-# initialised open_clip ViT (built offline from a model_cfg; allow_random_init=True) with
+# IR-SDE with DA-CLIP guidance on CPU: the tiny IR-SDE config plus the toolkit's tiny, randomly
+# initialised open_clip ViT (model_cfg='tiny', built offline; allow_random_init=True) with
 # its zero-initialised controller, the official bottom transformer block (self-attention,
 # content cross-attention, gated feed-forward; zero-initialised output) and the degradation
 # prompt. The U-Net has 3 levels, so the transformer sits at its deepest level (2, official:
@@ -11,14 +11,9 @@
 # IR-SDE one, and those settings are the ones measured to train in minutes.
 _base_ = ['./irsde_tiny_synthetic.py']
 
-tiny_clip = dict(
-    embed_dim=16,
-    vision_cfg=dict(image_size=32, layers=2, width=32, patch_size=8, head_width=16),
-    text_cfg=dict(context_length=16, vocab_size=49408, width=16, heads=2, layers=1))
-
 model = dict(
     backbone=dict(embed_dim=16, content_cross_attention=True, degradation_prompt=True, transformer_from_level=2,
                   transformer_head_channels=8, transformer_groups=8),
     generator=dict(
         daclip=dict(type='DACLIP', clip_model='tiny-vit', pretrained=None, allow_random_init=True,
-                    model_cfg=tiny_clip, warn_untrained=False)))
+                    model_cfg='tiny', warn_untrained=False)))

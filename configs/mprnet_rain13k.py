@@ -10,8 +10,9 @@ _base_ = [
     '_base_/schedules/adamw_warmup_cosine_300e.py',
     '_base_/default_runtime.py',
 ]
-# The batch of 16 is the total: with N GPUs set batch_size=16 // N.
-train_dataloader = dict(batch_size=16, sampler=dict(type='DefaultSampler', shuffle=True), dataset=dict(pipeline=[
+# The batch of 16 is the total over 4 GPUs: 4 per GPU, and fewer GPUs accumulate gradients.
+global_batch_size = 16
+train_dataloader = dict(batch_size=4, sampler=dict(type='DefaultSampler', shuffle=True), dataset=dict(pipeline=[
     dict(type='PairedRandomCrop', patch_size=256, pad_if_smaller=True, pad_mode='reflect'),
     dict(type='PairedRandomDihedral'),
     dict(type='PairedToTensor'),

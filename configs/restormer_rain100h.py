@@ -9,6 +9,7 @@ _base_ = [
     './_base_/default_runtime.py',
 ]
 
-# Paper: 8 GPUs x 8 patches (total batch 64 in the first stage); here 8 per GPU, so N GPUs give 8N.
+# Paper: 8 GPUs x 8 patches (global batch 64 in the first stage); 8 per GPU here, and fewer GPUs
+# accumulate gradients up to the recipe's global_batch_size (schedules/restormer_300k.py).
 train_dataloader = dict(batch_size=8, dataset=dict(pipeline={{_base_.restormer_train_pipeline}}))
 default_hooks = dict(checkpoint=dict(interval=4000))  # official save_checkpoint_freq 4e3 (Deraining_Restormer.yml)

@@ -36,13 +36,27 @@ the memory layout (the same operations, equal up to float rounding). ``precision
 ``'bf16'`` (CPU or CUDA) or ``'fp16'`` (CUDA) runs under autocast, which is not exact:
 ``benchmarks/official_restormer.py`` reports its PSNR change. ``'auto'`` takes bf16 only
 where the device runs it natively (``derain_toolkit/engine/precision.py``).
+
+Faults (issue 17): a network output with NaN or Inf (a diverged checkpoint, an overflow
+in fp16) raises :class:`NonFiniteOutputError` naming the checkpoint instead of being
+clamped into a black image; ``tile`` and ``tile_overlap`` are checked by
+:func:`check_tiling` before anything runs.
+
+Backends: everything above (pre- and post-processing, tiling, masks, the memory estimate)
+is shared; only the network call differs. A :class:`TorchBackend` runs a PyTorch model; an
+``OnnxBackend`` (``derain_toolkit/deploy/onnx_backend.py``) runs a graph exported by
+``tools/export_onnx.py`` on ONNX Runtime. :func:`derain` takes a model or either backend;
+:func:`load_backend` picks the backend from the model file's suffix (``.onnx``).
 """
 import contextlib
 import math
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Optional, Protocol, Union
 
 import numpy as np
 import torch
@@ -51,13 +65,29 @@ from torch import nn
 
 from derain_toolkit.build import ConfigLike, build_model, load_config
 from derain_toolkit.checkpoints.import_checkpoint import load_checkpoint_file
-from derain_toolkit.engine.precision import AUTOCAST_DTYPES, resolve_precision
+from derain_toolkit.engine.options import resolve_device
+from derain_toolkit.engine.precision import AUTOCAST_DTYPES, PrecisionChoice, resolve_precision
+from derain_toolkit.errors import NonFiniteOutputError, non_finite_message
+from derain_toolkit.models.derainer import Derainer
 from derain_toolkit.utils.image_io import from_float01, to_float01
 
 MIN_AUTO_TILE = 128
 _PROBE_SIZE = 64
 _CPU_LIVE_FACTOR = 4.0
 _MEMORY_FRACTION = 0.5
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: called after each tile (and once for a whole image)."""
+
+
+def check_tiling(tile: Optional[int], tile_overlap: int) -> None:
+    """Raise ``ValueError`` unless ``tile`` is ``None`` or >= 0 and ``0 <= tile_overlap < tile`` when tiling."""
+    if tile is not None and tile < 0:
+        raise ValueError(f'--tile must be 0 (whole image), a positive tile side in pixels or absent (automatic); '
+                         f'got {tile}')
+    if tile_overlap < 0 or (tile and tile_overlap >= tile):
+        raise ValueError(f'--tile-overlap must be in [0, tile) = [0, {tile}), got {tile_overlap}' if tile else
+                         f'--tile-overlap must be >= 0, got {tile_overlap}')
 
 
 @dataclass
@@ -75,16 +105,6 @@ class DerainResult:
     image: np.ndarray
     mask: Optional[np.ndarray]
     level_masks: list[np.ndarray] = field(default_factory=list)
-
-
-def resolve_device(device: Union[str, torch.device, None] = 'auto') -> torch.device:
-    """``'auto'``/``None`` is CUDA when available, else CPU; anything else is taken as given."""
-    if device is None or str(device) == 'auto':
-        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    device = torch.device(device)
-    if device.type == 'cuda' and not torch.cuda.is_available():
-        raise RuntimeError(f'device {device} was requested but CUDA is not available here; use --device cpu')
-    return device
 
 
 def load_model(config: ConfigLike, checkpoint: Union[str, os.PathLike],
@@ -107,15 +127,26 @@ def load_model(config: ConfigLike, checkpoint: Union[str, os.PathLike],
     cfg = load_config(config)
     model = build_model(cfg)
     load_checkpoint_file(model, checkpoint, cfg.get('checkpoint_converter'))
+    model.__dict__['_derain_checkpoint'] = os.fspath(checkpoint)  # named by NonFiniteOutputError
     return model.to(resolve_device(device)).eval()
 
 
 def _run_network(model: nn.Module, x: torch.Tensor) -> dict[str, Any]:
-    """Outputs of a ``Derainer`` (through its generator and test-time procedure) or of a bare network, as a dict with ``pred``."""
-    if hasattr(model, 'generator') and hasattr(model, 'backbone'):
-        return model.sample(x)
+    """Outputs of a ``Derainer`` (through its generator and test-time procedure) or of a bare network, as a
+    dict with ``pred``."""
+    if isinstance(model, Derainer):
+        return model.restore(x)
     out = model(x)
     return dict(out) if isinstance(out, dict) else {'pred': out}
+
+
+def _run_torch(model: nn.Module, x: torch.Tensor, precision: str) -> dict[str, Any]:
+    """:func:`_run_network` without autograd, under autocast for ``'bf16'``/``'fp16'``."""
+    dtype = AUTOCAST_DTYPES[precision]
+    autocast = (torch.autocast(device_type=x.device.type, dtype=dtype) if dtype is not None
+                else contextlib.nullcontext())
+    with torch.inference_mode(), autocast:
+        return _run_network(model, x)
 
 
 def _pad_multiple(model: nn.Module) -> int:
@@ -143,15 +174,74 @@ def _level_masks(masks: Any, size: tuple[int, int], multiple: int) -> list[torch
     return upsampled
 
 
-def _forward(model: nn.Module, x: torch.Tensor, precision: str) -> tuple[torch.Tensor, list[torch.Tensor]]:
+class Backend(Protocol):
+    """What :func:`derain` needs from whatever runs the network.
+
+    Attributes:
+        device: Where inputs go.
+        pad_multiple: The multiple the network pads its input to (1: none).
+    """
+
+    device: torch.device
+    pad_multiple: int
+
+    def resolve_precision(self, requested: str) -> PrecisionChoice:
+        """The precision ``requested`` (one of ``PRECISIONS``) resolves to on this backend."""
+
+    def run(self, x: torch.Tensor, precision: str) -> dict[str, Any]:
+        """The raw outputs of ``x`` (1, 3, h, w) in [0, 1]: ``'pred'`` (1, 3, h, w) and optionally
+        ``'masks'`` (each (1, 1, h_l, w_l) at its level of the input padded to ``pad_multiple``)."""
+
+    def bytes_per_pixel(self, precision: str) -> float:
+        """Forward memory per input pixel (see :func:`choose_tile`)."""
+
+
+class TorchBackend:
+    """Runs a PyTorch ``Derainer`` (through its generator) or a bare network.
+
+    Args:
+        model: The module, in eval mode.
+        device: Where to run; ``None`` keeps the model's device. The model is moved there.
+        channels_last: Convert the model (and each input) to the channels-last memory format.
+    """
+
+    def __init__(self, model: nn.Module, device: Union[str, torch.device, None] = None,
+                 channels_last: bool = True) -> None:
+        self.model = model
+        self.device = next(model.parameters()).device if device is None else resolve_device(device)
+        self.channels_last = channels_last
+        model.to(self.device)
+        if channels_last:
+            model.to(memory_format=torch.channels_last)
+        self.pad_multiple = _pad_multiple(model)
+        self.checkpoint = model.__dict__.get('_derain_checkpoint')
+
+    def resolve_precision(self, requested: str) -> PrecisionChoice:
+        return resolve_precision(requested, self.device.type)
+
+    def run(self, x: torch.Tensor, precision: str) -> dict[str, Any]:
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return _run_torch(self.model, x, precision)
+
+    def bytes_per_pixel(self, precision: str) -> float:
+        return _bytes_per_pixel(self.model, self.device, precision)
+
+
+def as_backend(model: Union[nn.Module, Backend], device: Union[str, torch.device, None] = None,
+               channels_last: bool = True) -> Backend:
+    """``model`` itself when it is a backend, else a :class:`TorchBackend` of it."""
+    return TorchBackend(model, device, channels_last) if isinstance(model, nn.Module) else model
+
+
+def _forward(backend: Backend, x: torch.Tensor, precision: str) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """One forward on ``x`` (1, 3, h, w): the prediction (1, 3, h, w) and the level masks (1, 1, h, w) each."""
-    dtype = AUTOCAST_DTYPES[precision]
-    autocast = (torch.autocast(device_type=x.device.type, dtype=dtype) if dtype is not None
-                else contextlib.nullcontext())
-    with torch.inference_mode(), autocast:
-        outputs = _run_network(model, x)
+    outputs = backend.run(x, precision)
+    problem = non_finite_message(outputs['pred'], getattr(backend, 'checkpoint', None))
+    if problem is not None:
+        raise NonFiniteOutputError(problem)
     pred = outputs['pred'].float().clamp(0, 1)
-    return pred, _level_masks(outputs.get('masks'), tuple(x.shape[-2:]), _pad_multiple(model))
+    return pred, _level_masks(outputs.get('masks'), tuple(x.shape[-2:]), backend.pad_multiple)
 
 
 def _ramp(length: int, overlap: int, ramp_start: bool, ramp_end: bool) -> torch.Tensor:
@@ -175,26 +265,48 @@ def _tile_starts(length: int, tile: int, overlap: int) -> list[int]:
     return starts + [length - tile]
 
 
-def _forward_tiled(model: nn.Module, x: torch.Tensor, tile: int, overlap: int,
-                   precision: str) -> tuple[torch.Tensor, list[torch.Tensor]]:
+def _forward_tiled(backend: Backend, x: torch.Tensor, tile: int, overlap: int, precision: str,
+                   progress: Optional[Progress] = None) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """Blend the forwards of overlapping tiles of ``x`` (1, 3, H, W); accumulators stay on the CPU."""
     height, width = x.shape[-2:]
     rows, cols = _tile_starts(height, tile, overlap), _tile_starts(width, tile, overlap)
     pred_sum = torch.zeros(1, 3, height, width)
     mask_sums: list[torch.Tensor] = []
     weight_sum = torch.zeros(1, 1, height, width)
-    for top in rows:
-        for left in cols:
-            h, w = min(tile, height), min(tile, width)
-            pred, masks = _forward(model, x[..., top:top + h, left:left + w], precision)
-            weight = (_ramp(h, overlap, top > 0, top + h < height)[:, None]
-                      * _ramp(w, overlap, left > 0, left + w < width)[None, :])  # (h, w)
-            pred_sum[..., top:top + h, left:left + w] += pred.cpu() * weight
-            mask_sums = mask_sums or [torch.zeros(1, 1, height, width) for _ in masks]
-            for mask_sum, mask in zip(mask_sums, masks):
-                mask_sum[..., top:top + h, left:left + w] += mask.cpu() * weight
-            weight_sum[..., top:top + h, left:left + w] += weight
+    for index, (top, left) in enumerate((top, left) for top in rows for left in cols):
+        h, w = min(tile, height), min(tile, width)
+        pred, masks = _forward(backend, x[..., top:top + h, left:left + w], precision)
+        weight = (_ramp(h, overlap, top > 0, top + h < height)[:, None]
+                  * _ramp(w, overlap, left > 0, left + w < width)[None, :])  # (h, w)
+        pred_sum[..., top:top + h, left:left + w] += pred.cpu() * weight
+        mask_sums = mask_sums or [torch.zeros(1, 1, height, width) for _ in masks]
+        for mask_sum, mask in zip(mask_sums, masks):
+            mask_sum[..., top:top + h, left:left + w] += mask.cpu() * weight
+        weight_sum[..., top:top + h, left:left + w] += weight
+        if progress is not None:
+            progress(index + 1, len(rows) * len(cols))
     return pred_sum / weight_sum, [mask_sum / weight_sum for mask_sum in mask_sums]
+
+
+def global_context_parts(model: nn.Module) -> list[str]:
+    """Names of the model's part classes whose output at a pixel depends on the whole input.
+
+    A part declares it with the class attribute ``global_context = True`` (MDTA's channel
+    attention, squeeze-and-excitation, global pooling, a CLIP that sees the whole image):
+    on a tile such a part sees that tile's statistics, not the image's, so tiled output
+    differs from whole-image output by more than the overlap can blend away.
+    """
+    return sorted({type(module).__name__ for module in model.modules() if getattr(module, 'global_context', False)})
+
+
+def _warn_tiling(model: nn.Module, tile: int, height: int, width: int) -> None:
+    """Warn that tiling changes the output of a model with global-context parts."""
+    parts = global_context_parts(model)
+    if parts:
+        warnings.warn(f'tiling a {height}x{width} image into {tile}-pixel tiles, but parts of this model see the '
+                      f'whole input ({", ".join(parts)}): each tile is derained with its own statistics and the output '
+                      'differs from the whole-image output (docs/inference.md measures by how much); use '
+                      '--tile 0 (whole image) or the largest tile that fits in memory', stacklevel=3)
 
 
 def _is_out_of_memory(error: BaseException) -> bool:
@@ -228,7 +340,7 @@ def _bytes_per_pixel(model: nn.Module, device: torch.device, precision: str) -> 
         torch.cuda.synchronize(device)
         base = torch.cuda.memory_allocated(device)
         torch.cuda.reset_peak_memory_stats(device)
-        _forward(model, probe, precision)
+        _run_torch(model, probe, precision)
         peak = torch.cuda.max_memory_allocated(device) - base
     else:
         largest = [0]
@@ -239,7 +351,7 @@ def _bytes_per_pixel(model: nn.Module, device: torch.device, precision: str) -> 
 
         handles = [m.register_forward_hook(record) for m in model.modules() if not list(m.children())]
         try:
-            _forward(model, probe, precision)
+            _run_torch(model, probe, precision)
         finally:
             for handle in handles:
                 handle.remove()
@@ -248,7 +360,7 @@ def _bytes_per_pixel(model: nn.Module, device: torch.device, precision: str) -> 
     return cache[key]
 
 
-def choose_tile(model: nn.Module, height: int, width: int, device: torch.device,
+def choose_tile(model: Union[nn.Module, Backend], height: int, width: int, device: torch.device,
                 precision: str = 'fp32') -> Optional[int]:
     """Tile size for :func:`derain` with ``tile=None``: ``None`` when the whole image fits.
 
@@ -257,7 +369,7 @@ def choose_tile(model: nn.Module, height: int, width: int, device: torch.device,
     largest multiple of 64 whose square fits (at least :data:`MIN_AUTO_TILE`).
     """
     budget = _MEMORY_FRACTION * _available_bytes(device)
-    per_pixel = _bytes_per_pixel(model, device, precision)
+    per_pixel = as_backend(model, device, channels_last=False).bytes_per_pixel(precision)
     if per_pixel * height * width <= budget:
         return None
     side = int(math.sqrt(budget / per_pixel)) // 64 * 64
@@ -270,6 +382,9 @@ def _to_network_input(image: np.ndarray) -> tuple[torch.Tensor, Optional[np.ndar
         raise ValueError(f'derain expects an H x W or H x W x C image with C in 1, 3, 4; got shape {image.shape}')
     if not (np.issubdtype(image.dtype, np.floating) or image.dtype in (np.uint8, np.uint16)):
         raise ValueError(f'derain expects uint8, uint16 or float images; got {image.dtype} (convert it first)')
+    if min(image.shape[:2]) < 1:
+        raise ValueError(f'derain needs an image of at least 1 x 1 pixels (smaller ones are padded to the '
+                         f'network\'s multiple); got {image.shape[0]} x {image.shape[1]}')
     rgb = to_float01(image)  # (H, W, C)
     alpha = image[:, :, 3] if image.ndim == 3 and image.shape[2] == 4 else None
     rgb = np.repeat(rgb, 3, axis=2) if rgb.shape[2] == 1 else rgb[:, :, :3]
@@ -285,60 +400,67 @@ def _from_network_output(pred: torch.Tensor, like: np.ndarray, alpha: Optional[n
     return np.concatenate([out, alpha[:, :, None]], axis=2) if alpha is not None else out
 
 
-def derain(model: nn.Module,
+def derain(model: Union[nn.Module, Backend],
            image: np.ndarray,
            tile: Optional[int] = None,
            tile_overlap: int = 32,
            precision: str = 'fp32',
            device: Union[str, torch.device, None] = None,
-           channels_last: bool = True) -> DerainResult:
+           channels_last: bool = True,
+           progress: Optional[Progress] = None) -> DerainResult:
     """Derain one image; the image and (when the model predicts one) its rain mask.
 
     Args:
-        model: A ``Derainer`` (run through its generator) or a bare network returning the
-            prediction or a dict with ``'pred'`` (and optionally ``'masks'``). Put it in eval mode.
+        model: A ``Derainer`` (run through its generator), a bare network returning the
+            prediction or a dict with ``'pred'`` (and optionally ``'masks'``), in eval mode;
+            or a backend (:class:`TorchBackend`, ``OnnxBackend``, see :func:`load_backend`).
         image: ``H x W`` or ``H x W x C`` (C in 1, 3, 4), ``uint8``, ``uint16`` or float in [0, 1].
         tile: Tile side in pixels; ``None`` chooses automatically (whole image when it fits
             in memory, see :func:`choose_tile`); ``0`` forces the whole image.
         tile_overlap: Pixels shared by neighbouring tiles, blended with raised-cosine ramps.
         precision: ``'fp32'`` (exact), ``'bf16'`` (autocast, CPU or CUDA), ``'fp16'`` (CUDA only)
-            or ``'auto'`` (bf16 where the device runs it natively, else fp32).
-        device: Where to run; ``None`` keeps the model's device, ``'auto'`` picks CUDA if
-            available. The model is moved there.
-        channels_last: Run in the channels-last memory format (converts the model's
-            parameters in place; same results up to float rounding).
+            or ``'auto'`` (bf16 where the device runs it natively, else fp32). ONNX Runtime
+            runs the exported float32 graph (``'auto'`` and ``'fp32'`` only).
+        device: Where to run a module; ``None`` keeps the model's device, ``'auto'`` picks
+            CUDA if available. The model is moved there. Ignored for a backend.
+        channels_last: Run a module in the channels-last memory format (converts the
+            model's parameters in place; same results up to float rounding).
+        progress: ``progress(done, total)`` after each tile (once for a whole image).
 
     Returns:
         :class:`DerainResult` with the image in the input's shape and dtype.
+
+    Raises:
+        NonFiniteOutputError: The network's output holds NaN or Inf.
+        ValueError: ``tile`` or ``tile_overlap`` out of range (:func:`check_tiling`), or an unsupported image.
     """
-    device = next(model.parameters()).device if device is None else resolve_device(device)
-    precision = resolve_precision(precision, device.type).precision
-    if tile is not None and tile > 0 and not 0 <= tile_overlap < tile:
-        raise ValueError(f'tile_overlap must be in [0, tile) = [0, {tile}), got {tile_overlap}')
-    model.to(device)
+    backend = as_backend(model, device, channels_last)
+    precision = backend.resolve_precision(precision).precision
+    check_tiling(tile, tile_overlap)
     x, alpha = _to_network_input(np.asarray(image))
-    x = x.to(device)
-    if channels_last:
-        model.to(memory_format=torch.channels_last)
-        x = x.contiguous(memory_format=torch.channels_last)
+    x = x.to(backend.device)
     height, width = x.shape[-2:]
     automatic = tile is None
     if automatic:
-        tile = choose_tile(model, height, width, device, precision)
+        tile = choose_tile(backend, height, width, backend.device, precision)
     while True:
         try:
             if tile and (tile < height or tile < width):
+                if isinstance(backend, TorchBackend):
+                    _warn_tiling(backend.model, tile, height, width)
                 overlap = tile_overlap if tile_overlap < tile else tile // 2
-                pred, masks = _forward_tiled(model, x, tile, overlap, precision)
+                pred, masks = _forward_tiled(backend, x, tile, overlap, precision, progress)
             else:
-                pred, masks = _forward(model, x, precision)
+                pred, masks = _forward(backend, x, precision)
                 pred, masks = pred.cpu(), [mask.cpu() for mask in masks]
+                if progress is not None:
+                    progress(1, 1)
             break
         except (RuntimeError, torch.OutOfMemoryError) as error:
             next_tile = (tile or max(height, width)) // 2
             if not (automatic and _is_out_of_memory(error) and next_tile >= MIN_AUTO_TILE):
                 raise
-            if device.type == 'cuda':
+            if backend.device.type == 'cuda':
                 torch.cuda.empty_cache()
             tile = next_tile
     level_masks = [mask[0, 0].numpy() for mask in masks]
@@ -346,7 +468,7 @@ def derain(model: nn.Module,
                         mask=level_masks[-1] if level_masks else None, level_masks=level_masks)
 
 
-def derain_image(model: nn.Module,
+def derain_image(model: Union[nn.Module, Backend],
                  image: np.ndarray,
                  tile: Optional[int] = None,
                  tile_overlap: int = 32,
@@ -354,3 +476,18 @@ def derain_image(model: nn.Module,
                  device: Union[str, torch.device, None] = None) -> np.ndarray:
     """The derained image of :func:`derain` (same shape and dtype as ``image``); see there for the arguments."""
     return derain(model, image, tile=tile, tile_overlap=tile_overlap, precision=precision, device=device).image
+
+
+def load_backend(config: ConfigLike, model_file: Union[str, os.PathLike],
+                 device: Union[str, torch.device, None] = 'auto') -> Backend:
+    """The backend of a model file: ONNX Runtime for ``*.onnx``, else PyTorch (:func:`load_model`).
+
+    Raises:
+        FileNotFoundError, ValueError: as :func:`load_model`, or (ONNX) a file that is not a
+            readable ONNX model or was exported for another network than ``config``'s.
+        ImportError: ``onnxruntime`` is missing (``pip install -e .[deploy]``).
+    """
+    if Path(model_file).suffix.lower() == '.onnx':
+        from derain_toolkit.deploy.onnx_backend import OnnxBackend
+        return OnnxBackend(config, model_file)
+    return TorchBackend(load_model(config, model_file, device))

@@ -1,12 +1,16 @@
 """derain_toolkit.inference: tiling and blending, bit depths and channel layouts, checkpoints, masks."""
+import warnings
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from derain_toolkit import build_model
-from derain_toolkit.inference import choose_tile, derain, derain_image, load_model
+from derain_toolkit.inference import choose_tile, derain, derain_image, global_context_parts, load_model
 
+CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
 TINY_RESTORMER = dict(type='Derainer', backbone=dict(type='RestormerUNet', dim=8, num_blocks=(1, 1, 1),
                                                      num_refinement_blocks=1, heads=(1, 1, 2),
                                                      ffn_expansion_factor=2.0))
@@ -95,7 +99,9 @@ def test_tiled_equals_whole_within_001_db_for_a_local_unet():
     model = _LocalUNet().eval()
     rainy, clean = _rain_pair(96)
     whole = derain_image(model, rainy, tile=0)
-    tiled = derain_image(model, rainy, tile=48, tile_overlap=32)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # no global-context part: tiling is not worth a warning
+        tiled = derain_image(model, rainy, tile=48, tile_overlap=32)
     hard_seams = derain_image(model, rainy, tile=48, tile_overlap=0)
     assert abs(_psnr(tiled, clean) - _psnr(whole, clean)) < 0.01
     assert _psnr(tiled, whole) > 70
@@ -109,10 +115,23 @@ def test_tiled_restormer_is_close_to_whole():
     torch.manual_seed(0)
     model = build_model(TINY_RESTORMER).eval()
     rainy, _ = _rain_pair(64)
-    whole = derain_image(model, rainy, tile=0)
-    tiled = derain_image(model, rainy, tile=48, tile_overlap=32)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # the whole image: nothing to warn about
+        whole = derain_image(model, rainy, tile=0)
+        assert derain_image(model, rainy, tile=64) is not None  # one tile covers the image: no tiling
+    with pytest.warns(UserWarning, match=r'^tiling a 64x64 image into 48-pixel tiles, but parts of this model see the whole input \(MDTA\)'):
+        tiled = derain_image(model, rainy, tile=48, tile_overlap=32)
     assert tiled.shape == whole.shape == rainy.shape
     assert _psnr(tiled, whole) > 35
+
+
+def test_parts_declare_their_global_context():
+    """What the tiling warning names: the classes that set ``global_context`` (never a type-name switch)."""
+    assert global_context_parts(build_model(TINY_RESTORMER)) == ['MDTA']
+    assert global_context_parts(_LocalUNet()) == []
+    clip_rpn = build_model(CONFIGS / 'clip_rpn_tiny_synthetic.py')
+    assert global_context_parts(clip_rpn) == ['CLIPRouter', 'MDTA', 'MGCA']
+    assert global_context_parts(build_model(CONFIGS / 'prenet_tiny_synthetic.py')) == []
 
 
 def test_uint16_keeps_full_precision():
@@ -216,3 +235,12 @@ def test_load_model_strips_prefixes_and_names_bad_files(tmp_path):
         TINY_RESTORMER['backbone'], dim=16))).state_dict()), other)
     with pytest.raises(ValueError, match='other.pth'):
         load_model(TINY_RESTORMER, other)
+
+
+def test_the_inference_module_imports_first_in_a_fresh_interpreter():
+    """A user's script starts with ``from derain_toolkit.inference import derain``: no import cycle."""
+    import subprocess
+    import sys
+    probe = subprocess.run([sys.executable, '-c', 'from derain_toolkit.inference import derain'],
+                           capture_output=True, text=True)
+    assert probe.returncode == 0, probe.stderr[-2000:]

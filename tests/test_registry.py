@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -11,6 +16,8 @@ from derain_toolkit.registry import (
     MODELS,
     PART_REGISTRIES,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_part_registries_are_mmengine_children_with_locations():
@@ -58,3 +65,20 @@ def test_build_model_from_dict_and_config_object():
 def test_build_model_missing_file():
     with pytest.raises(FileNotFoundError, match='nope.py'):
         derain_toolkit.build_model('configs/nope.py')
+
+
+def test_plugin_name_clash_names_the_built_in(tmp_path):
+    """A plugin imported before any lookup (custom_imports) registers a built-in's name: refused, naming it."""
+    plugin = tmp_path / 'my_plugin.py'
+    plugin.write_text('from torch import nn\n'
+                      'from derain_toolkit.registry import LOSSES\n\n\n'
+                      '@LOSSES.register_module()\n'
+                      'class L1Loss(nn.Module):\n'
+                      '    pass\n')
+    result = subprocess.run([sys.executable, '-c', 'import my_plugin'], capture_output=True, text=True, timeout=300,
+                            env=dict(os.environ, PYTHONPATH=f'{tmp_path}{os.pathsep}{REPO}', OMP_NUM_THREADS='1'))
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == ("derain_toolkit.registry.RegistryNameClashError: my_plugin.L1Loss cannot be registered as 'L1Loss' "
+                    'in the loss registry: the built-in derain_toolkit.models.losses.l1_loss.L1Loss has that name. '
+                    "Fix: register it under another name (register_module(name='...')) or, to replace the built-in "
+                    'on purpose, register_module(force=True)')

@@ -32,9 +32,10 @@ from typing import Optional
 
 import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 from derain_toolkit import load_config
+from derain_toolkit.engine.options import tool_device, tool_parser
 from derain_toolkit.models.routers.prompts import PROMPT_SETS
 from derain_toolkit.registry import DATASETS, ROUTERS
 from derain_toolkit.reproduce.perception import (
@@ -48,7 +49,7 @@ from derain_toolkit.reproduce.perception import (
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     """Command-line arguments of the perception tool."""
-    parser = argparse.ArgumentParser(description='Share of images CLIP routes to each prompt (Tables 1/2/7/8/9).')
+    parser = tool_parser('Share of images CLIP routes to each prompt (Tables 1/2/7/8/9).', 'device', 'cfg_options')
     parser.add_argument('datasets', nargs='+', help='dataset config files, e.g. configs/_base_/datasets/rain100l.py')
     parser.add_argument('--split', choices=('train', 'val', 'test'), default='train',
                         help='which dataloader of each dataset config to analyse')
@@ -58,9 +59,6 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument('--pretrained', help='CLIP weights: open_clip tag or local checkpoint file')
     parser.add_argument('--csv', help='CSV output (default: work_dirs/clip_perception_<prompts>.csv)')
     parser.add_argument('--save-routes', metavar='FILE', help='write per-image routes (JSON) for route_cache')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override entries of every dataset config')
-    parser.add_argument('--device', choices=('auto', 'cpu', 'cuda'), default='auto')
     return parser.parse_args(argv)
 
 
@@ -84,7 +82,7 @@ def format_table(rows: dict[str, list[float]], prompts: list[str]) -> str:
 def main(argv: Optional[list[str]] = None) -> dict[str, list[float]]:
     """Run the analysis; return ``{dataset name: [percent per prompt]}``."""
     args = parse_args(argv)
-    device = torch.device('cuda' if args.device != 'cpu' and torch.cuda.is_available() else 'cpu')
+    device = torch.device(tool_device(args.device))
     router = build_router(args).to(device).eval()
     prompts = list(router.prompts)
     rows: dict[str, list[float]] = {}

@@ -2,14 +2,17 @@
 
 Usage::
 
-    python tools/derain.py CONFIG CHECKPOINT INPUT [INPUT ...] --out DIR
+    python tools/derain.py CONFIG CHECKPOINT|MODEL.onnx INPUT [INPUT ...] --out DIR
         [--tile N] [--tile-overlap N] [--precision auto|fp32|bf16|fp16]
-        [--device auto|cpu|cuda] [--compare [--all-masks]]
+        [--device auto|cpu|cuda] [--compare [--all-masks]] [--cfg-options KEY=VALUE ...]
 
-Inputs: image files (any name), folders (every image file below them, by suffix) and
-glob patterns (``'rain/**/*.png'``, quoted). Each output is written to ``DIR`` in its
-input's format and bit depth (8- or 16-bit, grayscale, RGBA with the alpha kept), named
-like its input (relative to the folder it was found in). With ``--compare``,
+Inputs: image files (any name), folders (every image file below them, by suffix, GIFs
+included) and glob patterns (``'rain/**/*.png'``, quoted). Each output is written to
+``DIR`` in its input's format and bit depth (8- or 16-bit, grayscale, RGBA with the alpha
+kept), named like its input (relative to the folder it was found in); two inputs that
+would share an output name are refused before anything runs. Pixels are turned upright
+as the EXIF orientation says. A GIF is derained as its first frame and written as PNG;
+an animated one is named with a warning (``derain_toolkit/utils/image_files.py``). With ``--compare``,
 ``DIR/compare/<name>.png`` shows rainy | derained (| predicted rain mask, for models
 that predict one) side by side. ``--all-masks`` puts the mask of every level there
 instead of the finest alone, coarsest first, each upsampled to the image: CLIP-RPN's
@@ -19,14 +22,26 @@ Fig. 9 (one mask per MGCA level; three for the paper's 4-level U-Net)::
 
 Images of any size are padded by the network and cropped back; large ones are tiled
 automatically when they would not fit in memory (``--tile`` forces a tile size, ``--tile
-0`` the whole image); see ``derain_toolkit/inference.py``.
+0`` the whole image); see ``derain_toolkit/inference.py``. Tiling changes the output of
+models with parts that see the whole input (MDTA's channel attention in Restormer, DDSA,
+DRSformer, PromptIR and CLIP-RPN; MPRNet's channel attention; the CLIP router): each tile
+is derained with its own statistics, and the tool warns when it tiles such a model.
+Prefer the whole image, or the largest tile that fits (docs/inference.md measures it).
+
+A ``.onnx`` model file (``tools/export_onnx.py``) runs on ONNX Runtime (CPU, float32; needs
+``pip install -e .[deploy]``) with the same options and outputs.
+
+Diffusion models (IR-SDE, DA-CLIP) sample with the config's ``model.generator.sampler``;
+``--cfg-options`` changes it, e.g. the MR Sampler at 10 network evaluations instead of 100::
+
+    python tools/derain.py configs/irsde_daclip_rain100h.py CKPT rainy.png --out out \
+        --cfg-options model.generator.sampler.type=MRSampler model.generator.sampler.steps=10
 
 Unreadable or corrupt files are reported by name and skipped; an output that would
 replace its input is refused. The closing summary counts the failures and the exit
 status is 1 when any file failed (2 when the model cannot be loaded).
 """
 import argparse
-import glob
 import os
 import sys
 from collections.abc import Sequence
@@ -37,59 +52,37 @@ import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hi
 import numpy as np
 from tqdm import tqdm
 
-from derain_toolkit.engine.runner_utils import DEVICES, select_device
-from derain_toolkit.engine.precision import PRECISIONS, resolve_precision
-from derain_toolkit.inference import derain, load_model
+from derain_toolkit.build import load_config
+from derain_toolkit.engine.options import tool_device, tool_parser
+from derain_toolkit.inference import Backend, check_tiling, derain, load_backend
+from derain_toolkit.utils.image_files import animation_frames, collect_inputs, output_clashes
 from derain_toolkit.utils.image_io import ImageReadError, read_image, write_image
 
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
 _MAX_VALUE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     """Command-line arguments of the derain tool."""
-    parser = argparse.ArgumentParser(description='Derain images with a trained model.')
+    parser = tool_parser('Derain images with a trained model.', 'device', 'precision', 'cfg_options')
+    parser.epilog = ("Diffusion models sample with the config's model.generator.sampler; choose another with "
+                     '--cfg-options, e.g. model.generator.sampler.type=MRSampler model.generator.sampler.steps=10 '
+                     '(the MR Sampler, 10 network evaluations instead of 100; registered samplers: '
+                     'python tools/list_components.py samplers).')
     parser.add_argument('config', help='config file the model was trained with')
-    parser.add_argument('checkpoint', help='checkpoint file, e.g. work_dirs/<config>/iter_300000.pth')
+    parser.add_argument('checkpoint', help='checkpoint file, e.g. work_dirs/<config>/iter_300000.pth, '
+                        'or a .onnx file of tools/export_onnx.py (ONNX Runtime)')
     parser.add_argument('inputs', nargs='+', metavar='INPUT', help='image files, folders or glob patterns')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--tile', type=int, default=None,
-                        help='tile side in pixels (default: automatic, whole image when it fits; 0: never tile)')
+                        help='tile side in pixels (default: automatic, whole image when it fits; 0: never tile). '
+                        'Tiles change the output of models whose parts see the whole input (Restormer-family '
+                        'channel attention, CLIP routing): a warning names them; prefer 0 or large tiles')
     parser.add_argument('--tile-overlap', type=int, default=32, help='overlap of neighbouring tiles in pixels')
-    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
-                        help='auto (default): bf16 autocast where the device runs bf16 natively, else fp32 (exact); '
-                        'fp32, bf16 or fp16 (CUDA) to force one')
-    parser.add_argument('--device', choices=DEVICES, default='auto', help='device to run on')
     parser.add_argument('--compare', action='store_true',
                         help='also write DIR/compare/<name>.png: rainy | derained (| rain mask)')
     parser.add_argument('--all-masks', action='store_true',
                         help='with --compare: the rain mask of every level, coarsest first (CLIP-RPN Fig. 9)')
     return parser.parse_args(argv)
-
-
-def collect_inputs(patterns: list[str]) -> tuple[list[tuple[Path, Path]], list[str]]:
-    """Expand files, folders and globs into ``(input path, output name)`` pairs, in order, once each.
-
-    Returns:
-        The pairs and the patterns that matched nothing.
-    """
-    found: dict[Path, Path] = {}
-    unmatched = []
-    for pattern in patterns:
-        path = Path(pattern)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob('*') if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-            pairs = [(p, p.relative_to(path)) for p in files]
-        elif path.is_file():
-            pairs = [(path, Path(path.name))]
-        else:
-            pairs = [(Path(p), Path(Path(p).name)) for p in sorted(glob.glob(pattern, recursive=True))
-                     if Path(p).is_file()]
-        if not pairs:
-            unmatched.append(pattern)
-        for file, name in pairs:
-            found.setdefault(file.resolve(), name)
-    return list(found.items()), unmatched
 
 
 def _as_rgb(image: np.ndarray) -> np.ndarray:
@@ -111,12 +104,19 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
 
 
-def derain_one(model, source: Path, target: Path, args: argparse.Namespace, compare_dir: Path) -> None:
+def derain_one(backend: Backend, source: Path, target: Path, args: argparse.Namespace, compare_dir: Path) -> None:
     """Derain ``source`` into ``target`` (and its comparison strip); raises on any failure."""
     if _same_file(source, target):
         raise ValueError(f'the output {target} would overwrite the input; choose another --out folder')
-    image = read_image(source)
-    result = derain(model, image, tile=args.tile, tile_overlap=args.tile_overlap, precision=args.precision)
+    image = read_image(source, exif_orientation=True)
+    with tqdm(desc=f'tiles of {source.name}', unit='tile', file=sys.stderr, leave=False, disable=None) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        result = derain(backend, image, tile=args.tile, tile_overlap=args.tile_overlap, precision=args.precision,
+                        progress=progress)
     write_image(target, result.image)
     if args.compare:
         masks = result.level_masks if args.all_masks else [result.mask] if result.mask is not None else []
@@ -133,11 +133,28 @@ def main(argv: Optional[list[str]] = None) -> int:
     if not inputs:
         print('error: no input images found; give image files, folders or quoted glob patterns', file=sys.stderr)
         return 2
+    clashes = output_clashes(inputs)
+    for name, sources in clashes.items():
+        print(f"error: {', '.join(map(str, sources))} would all be written to {Path(args.out) / name}; "
+              'derain them into separate --out folders (or rename them)', file=sys.stderr)
     try:
-        device = select_device(args.device)
-        choice = resolve_precision(args.precision, device)
-        model = load_model(args.config, args.checkpoint, device=device)
-    except (FileNotFoundError, ValueError, KeyError, RuntimeError) as error:
+        check_tiling(args.tile, args.tile_overlap)
+    except ValueError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    if clashes:
+        return 2
+    for source, name in inputs:
+        frames = animation_frames(source)
+        if frames > 1:
+            print(f'warning: {source} is animated ({frames} frames): only its first frame is derained, '
+                  f'written as {Path(args.out) / name}', file=sys.stderr)
+    try:
+        cfg = load_config(args.config)
+        cfg.merge_from_dict(args.cfg_options)
+        backend = load_backend(cfg, args.checkpoint, device=tool_device(args.device))
+        choice = backend.resolve_precision(args.precision)
+    except (FileNotFoundError, ImportError, ValueError, KeyError, RuntimeError, TypeError) as error:
         print(f'error: cannot load the model: {error}', file=sys.stderr)
         return 2
     print(f'precision: {choice.precision} ({choice.reason})', file=sys.stderr)
@@ -146,7 +163,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     failures: list[tuple[Path, str]] = []
     for source, name in tqdm(inputs, desc='derain', unit='image', file=sys.stderr):
         try:
-            derain_one(model, source, args.out / name, args, args.out / 'compare')
+            derain_one(backend, source, args.out / name, args, args.out / 'compare')
         except ImageReadError as error:
             failures.append((source, error.reason))
         except (OSError, ValueError, RuntimeError) as error:

@@ -14,6 +14,10 @@ official release as published when the config names it (``checkpoint_converter``
 Restormer's ``deraining.pth`` with ``configs/restormer_rain13k.py``. It is loaded as
 ``load_from``, read strictly by the checkpoint hook (``AtomicCheckpointHook``).
 
+Diffusion models (IR-SDE, DA-CLIP) sample with the config's ``model.generator.sampler``;
+``--cfg-options model.generator.sampler.type=MRSampler model.generator.sampler.steps=10``
+tests them with the MR Sampler at 10 network evaluations.
+
 ``--precision auto`` (default) tests in bfloat16 autocast only where the device runs it
 natively, in float32 elsewhere (``derain_toolkit/engine/precision.py``); the choice and its
 reason are logged.
@@ -27,35 +31,24 @@ from typing import Optional
 
 import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from derain_toolkit import load_config
-from derain_toolkit.checkpoints.import_checkpoint import CheckpointMismatchError
 from derain_toolkit.engine.multi_test_loop import format_table
-from derain_toolkit.engine.precision import PRECISIONS, PrecisionChoice, resolve_precision
-from derain_toolkit.engine.runner_utils import (
-    DEVICES,
-    PreflightError,
-    preflight,
-    select_device,
-)
-from derain_toolkit.reproduce.runner import score_inputs
+from derain_toolkit.engine.options import tool_device, tool_parser
+from derain_toolkit.engine.precision import PrecisionChoice, resolve_precision
+from derain_toolkit.engine.runner_utils import preflight, score_inputs
+from derain_toolkit.errors import InputError
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     """Command-line arguments of the test tool."""
-    parser = argparse.ArgumentParser(description='Test a deraining model.')
+    parser = tool_parser('Test a deraining model.', 'device', 'precision', 'cfg_options')
     parser.add_argument('config', help='config file used for training')
     parser.add_argument('checkpoint', help='checkpoint file, e.g. work_dirs/<config>/iter_300000.pth')
     parser.add_argument('--out', default=None, help='output folder (default: work_dirs/<config name>/test)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config entries, e.g. test_dataloader.dataset.data_root=...')
-    parser.add_argument('--device', choices=DEVICES, default='auto', help='device to test on')
-    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
-                        help='auto (default): bf16 autocast where the device runs bf16 natively, else fp32; '
-                        'fp32, bf16 or fp16 (CUDA) to force one')
     parser.add_argument('--no-input-scores', action='store_true',
                         help='do not score the rainy inputs (by default PSNR_input/SSIM_input, and '
                         'NIQE_input/BRISQUE_input where tested, are reported beside the model\'s, the baseline '
@@ -67,7 +60,7 @@ def build_test_config(args: argparse.Namespace) -> Config:
     """The config of ``args.config`` set up to test ``args.checkpoint`` into ``args.out``."""
     cfg = load_config(args.config)
     cfg.merge_from_dict(args.cfg_options)
-    device = select_device(args.device)
+    device = tool_device(args.device)
     choice = resolve_precision(args.precision, device)
     cfg.precision = dict(precision=choice.precision, reason=choice.reason)
     if choice.precision != 'fp32':
@@ -81,7 +74,7 @@ def build_test_config(args: argparse.Namespace) -> Config:
     cfg.launcher = 'none'
     if not args.no_input_scores:
         score_inputs(cfg)
-    cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+    cfg.custom_hooks = [*cfg.get('custom_hooks', []), dict(type='NonFiniteOutputHook'),
                         dict(type='SaveDerainedImagesHook', out_dir=osp.join(out, 'images'))]
     return cfg
 
@@ -131,5 +124,5 @@ def main(argv: Optional[list[str]] = None) -> dict:
 if __name__ == '__main__':
     try:
         main()
-    except (PreflightError, CheckpointMismatchError, FileNotFoundError) as error:
+    except (InputError, FileNotFoundError) as error:
         sys.exit(f'{osp.basename(__file__)}: {error}')

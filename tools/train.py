@@ -26,42 +26,36 @@ import warnings
 from typing import Optional
 
 import _bootstrap  # noqa: F401  (first: repository on sys.path, --device cpu hides GPUs)
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from derain_toolkit import load_config
-from derain_toolkit.engine.launcher import LAUNCHERS, setup_launcher
-from derain_toolkit.engine.precision import PRECISIONS, PrecisionChoice, resolve_precision
-from derain_toolkit.engine.runner_utils import (
-    DEVICES,
-    PreflightError,
-    enable_amp,
-    preflight,
-    select_device,
-)
+from derain_toolkit.engine.launcher import setup_launcher
+from derain_toolkit.engine.options import tool_device, tool_parser
+from derain_toolkit.engine.precision import PrecisionChoice, resolve_precision
+from derain_toolkit.engine.recipe_batch import apply_recipe_batch, world_size_from_env
+from derain_toolkit.engine.runner_utils import enable_amp, preflight
+from derain_toolkit.engine.work_dir_lock import work_dir_lock
+from derain_toolkit.errors import InputError
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     """Command-line arguments of the training tool."""
-    parser = argparse.ArgumentParser(description='Train a deraining model.')
+    parser = tool_parser('Train a deraining model.', 'device', 'precision', 'cfg_options', 'launcher')
     parser.add_argument('config', help='config file, e.g. configs/restormer_rain100l.py')
     parser.add_argument('--work-dir', help='folder for logs and checkpoints '
                         '(default: the config\'s work_dir, else work_dirs/<config name>)')
     parser.add_argument('--resume', nargs='?', const='auto', default=None, metavar='CHECKPOINT',
                         help='resume from CHECKPOINT, or from the latest checkpoint of the work dir')
-    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
-                        help='auto (default): bf16 autocast where the device runs bf16 natively, else fp32; '
-                        'fp32, bf16 or fp16 (CUDA) to force one')
     parser.add_argument('--amp', action='store_true',
                         help='deprecated: --precision fp16 on CUDA, bf16 on the CPU')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config entries, e.g. train_cfg.max_iters=100')
-    parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
-    parser.add_argument('--device', choices=DEVICES, default='auto', help='device to train on')
     parser.add_argument('--keep-frozen-weights', action='store_true',
                         help='also save frozen pre-trained weights (e.g. CLIP) in checkpoints; by default they are '
                         'left out and rebuilt from their source (pretrained tag or file) when the model is built')
+    parser.add_argument('--compile', action='store_true',
+                        help="torch.compile the training step (mmengine's cfg.compile). Off by default: no speed-up has been "
+                        'measured yet (docs/benchmarks.md, "torch.compile")')
     return parser.parse_args(argv)
 
 
@@ -87,7 +81,7 @@ def build_train_config(args: argparse.Namespace) -> Config:
     # mmengine names the run's logger and message hub "<experiment>_<time to the second>": two
     # runs of one config started in one second (tests, tools/reproduce.py) would share them.
     cfg.setdefault('experiment_name', f'{config_name}_{uuid.uuid4().hex[:6]}')
-    device = select_device(args.device)
+    device = tool_device(args.device)
     choice = training_precision(args, device)
     if choice.precision != 'fp32':
         enable_amp(cfg, device, choice.precision)
@@ -97,22 +91,30 @@ def build_train_config(args: argparse.Namespace) -> Config:
     if args.resume is not None:
         cfg.resume = True
         cfg.load_from = None if args.resume == 'auto' else args.resume
+    if args.compile:
+        cfg.compile = True
     setup_launcher(cfg, args.launcher, device)
+    recipe = apply_recipe_batch(cfg, world_size_from_env(args.launcher))
+    if recipe is not None:
+        cfg.recipe_batch = recipe
     return cfg
 
 
 def main(argv: Optional[list[str]] = None) -> Runner:
     """Train as the command line says; return the runner (for tests and notebooks)."""
     cfg = build_train_config(parse_args(argv))
-    preflight(cfg, ('train', 'val'))
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    runner.logger.info(f'precision: {cfg.precision.precision} ({cfg.precision.reason})')
-    runner.train()
+    with work_dir_lock(cfg.work_dir):
+        preflight(cfg, ('train', 'val'))
+        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        runner.logger.info(f'precision: {cfg.precision.precision} ({cfg.precision.reason})')
+        if 'recipe_batch' in cfg:
+            runner.logger.info(cfg.recipe_batch)
+        runner.train()
     return runner
 
 
 if __name__ == '__main__':
     try:
         main()
-    except PreflightError as error:
+    except InputError as error:
         sys.exit(f'{osp.basename(__file__)}: {error}')

@@ -27,14 +27,15 @@ from torch import Tensor, nn
 
 from derain_toolkit.checkpoints.frozen import frozen_keys
 from derain_toolkit.checkpoints.layouts import unwrap_layout
-from derain_toolkit.engine.safe_checkpoint import load_local_checkpoint
+from derain_toolkit.checkpoints.safe_checkpoint import load_local_checkpoint
+from derain_toolkit.errors import InputError
 from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 
 _BACKBONE = 'backbone.'
 _SHOWN = 8
 
 
-class CheckpointMismatchError(ValueError):
+class CheckpointMismatchError(InputError, ValueError):
     """A checkpoint's weights do not fit the model of the config."""
 
 
@@ -143,12 +144,13 @@ def read_checkpoint(path: str | os.PathLike) -> Any:
 
     Raises:
         FileNotFoundError: ``path`` is not a file.
-        CheckpointMismatchError: The file cannot be unpickled as a checkpoint.
+        CorruptCheckpointError: The file cannot be unpickled as a checkpoint.
+        CheckpointMismatchError: Loading failed otherwise.
     """
     path = os.fspath(path)
     try:
         return load_local_checkpoint(path, map_location='cpu')
-    except FileNotFoundError:
+    except (FileNotFoundError, InputError):
         raise
     except Exception as error:
         raise CheckpointMismatchError(

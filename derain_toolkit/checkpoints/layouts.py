@@ -19,12 +19,14 @@ from typing import Any
 
 from torch import Tensor
 
+from derain_toolkit.errors import InputError
+
 _BASICSR_KEYS = ('params', 'params_ema')
 _DATA_PARALLEL_PREFIX = 'module.'
 _LIGHTNING_PREFIX = 'net.'
 
 
-class CheckpointLayoutError(ValueError):
+class CheckpointLayoutError(InputError, ValueError):
     """A checkpoint holds no state dict in any layout this module knows."""
 
 

@@ -11,8 +11,23 @@ order and the way of writing, nothing else:
 2. ``last_checkpoint`` is replaced the same way, only after the rename;
 3. checkpoints beyond ``max_keep_ckpts`` are deleted last.
 
-Best-checkpoint saving (``save_best``) uses the same write-then-rename; mmengine still
-removes the previous best file before writing the new one.
+Best-checkpoint saving (``save_best``) uses the same write-then-rename, and the previous
+best file is removed only once the new best (and the step checkpoint mmengine saves after
+it) is complete: mmengine removes it first, so a kill in between left no best at all
+(issue 17).
+
+Faults and moved work dirs (issue 17, ``docs/faults.md``):
+
+* ``last_checkpoint`` holds the path relative to the work dir, so a copied work dir
+  resumes from its own checkpoint; the best checkpoint recorded by a run is looked up in
+  this run's ``out_dir`` by name, never removed from another folder.
+* A run starts by removing the ``*.pth.tmp`` files a killed run left in the work dir
+  (never complete checkpoints; ``tools/train.py`` holds the work dir's lock, so no other
+  run is writing them).
+* ``resume=True`` without ``load_from`` (``tools/train.py --resume``) continues from the
+  newest checkpoint that loads (:func:`~derain_toolkit.checkpoints.resume.find_resume_checkpoint`),
+  saying which files it passed over, and says so when there is none (training then starts at 0).
+* A failed write (a full disk) raises :class:`CheckpointWriteError` naming the file.
 
 The hook is also the one place where the Runner's checkpoints meet the toolkit's rules
 (:mod:`derain_toolkit.checkpoints`), through mmengine's two checkpoint hook points:
@@ -44,7 +59,13 @@ from derain_toolkit.checkpoints.atomic_files import (
 )
 from derain_toolkit.checkpoints.frozen import drop_frozen_weights
 from derain_toolkit.checkpoints.import_checkpoint import import_state
+from derain_toolkit.checkpoints.resume import LAST_CHECKPOINT, find_resume_checkpoint
+from derain_toolkit.errors import InputError
 from derain_toolkit.registry import HOOKS
+
+
+class CheckpointWriteError(InputError, OSError):
+    """A checkpoint could not be written (e.g. the disk is full); the message names the file."""
 
 
 @contextmanager
@@ -60,15 +81,22 @@ def _write_then_rename(runner) -> Iterator[None]:
 
     def save_then_rename(out_dir: str, filename: str, *args, **kwargs) -> None:
         tmp_path = osp.join(out_dir, filename + TMP_SUFFIX)
+        target = osp.join(out_dir, filename)
         try:
             save_checkpoint(out_dir, filename + TMP_SUFFIX, *args, **kwargs)
-        except BaseException:
+            if is_main_process():
+                fsync_file(tmp_path)
+        except BaseException as error:
             if is_main_process() and osp.exists(tmp_path):
                 os.remove(tmp_path)
+            if isinstance(error, OSError):
+                raise CheckpointWriteError(
+                    error.errno, f'cannot write the checkpoint {target} ({error.strerror or error}); the earlier '
+                    f'checkpoints are kept. Fix: free space in {out_dir} (or set default_hooks.checkpoint.out_dir '
+                    'to another disk), then resume with --resume') from error
             raise
         if is_main_process():
-            fsync_file(tmp_path)
-            os.replace(tmp_path, osp.join(out_dir, filename))
+            os.replace(tmp_path, target)
 
     save_then_rename.renames_atomically = True
     runner.save_checkpoint = save_then_rename
@@ -76,6 +104,24 @@ def _write_then_rename(runner) -> Iterator[None]:
         yield
     finally:
         del runner.save_checkpoint  # back to Runner.save_checkpoint
+
+
+class _DeferredRemoval:
+    """A file backend that records removals of ``paths`` instead of doing them (the rest passes through)."""
+
+    def __init__(self, backend: LocalBackend, paths: set[str]) -> None:
+        self.backend = backend
+        self.paths = paths
+        self.deferred: list[str] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self.backend, name)
+
+    def remove(self, path: str) -> None:
+        if path in self.paths:
+            self.deferred.append(path)
+        else:
+            self.backend.remove(path)
 
 
 @HOOKS.register_module()
@@ -112,14 +158,45 @@ class AtomicCheckpointHook(CheckpointHook):
         checkpoint['state_dict'] = imported.state
         runner.logger.info(f'Checkpoint read: {imported.description}')
 
+    def before_run(self, runner) -> None:
+        """Remove the partial ``*.pth.tmp`` of a killed run; for ``resume=True`` without a file, pick the
+        newest complete checkpoint of the work dir."""
+        if is_main_process() and osp.isdir(runner.work_dir):
+            for name in sorted(os.listdir(runner.work_dir)):
+                if name.endswith('.pth' + TMP_SUFFIX):
+                    os.remove(osp.join(runner.work_dir, name))
+                    runner.logger.warning(f'removed {name}: the partial checkpoint of an interrupted write')
+        if not runner._resume or runner._load_from is not None:
+            return
+        choice = find_resume_checkpoint(runner.work_dir)
+        for line in choice.skipped:
+            runner.logger.warning(f'resume: passed over {line}')
+        if choice.path is None:
+            runner.logger.warning(f'resume: no complete checkpoint in {runner.work_dir}; training starts at iteration 0')
+            runner._resume = False
+            return
+        runner.logger.info(f'resume: continuing from {choice.path}'
+                           + (' (the newest complete checkpoint)' if choice.skipped else ''))
+        runner._load_from = choice.path
+
     def before_train(self, runner) -> None:
-        """Set up as mmengine does, then check that checkpoints go to a local folder."""
+        """Set up as mmengine does, check that checkpoints go to a local folder, and look the
+        recorded best checkpoints up in this run's ``out_dir``."""
         super().before_train(runner)
         if not isinstance(self.file_backend, LocalBackend):
             raise ValueError(
                 f'AtomicCheckpointHook: expected a local out_dir, got {self.out_dir!r} '
                 f'({type(self.file_backend).__name__}); use a local path or '
                 "default_hooks.checkpoint.type='CheckpointHook' for remote storage.")
+        if getattr(self, 'best_ckpt_path', None):
+            self.best_ckpt_path = osp.join(self.out_dir, osp.basename(self.best_ckpt_path))
+        for key, path in getattr(self, 'best_ckpt_path_dict', {}).items():
+            if path:
+                self.best_ckpt_path_dict[key] = osp.join(self.out_dir, osp.basename(path))
+
+    def _best_paths(self) -> set[str]:
+        return {path for path in [getattr(self, 'best_ckpt_path', None),
+                                  *getattr(self, 'best_ckpt_path_dict', {}).values()] if path}
 
     def _save_checkpoint_with_step(self, runner, step: int, meta: dict) -> None:
         outdated_step = None
@@ -139,12 +216,26 @@ class AtomicCheckpointHook(CheckpointHook):
                 meta=meta, by_epoch=self.by_epoch, backend_args=self.backend_args, **self.args)
         if not is_main_process():
             return
-        replace_text_atomically(osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)
+        inside = osp.realpath(self.last_ckpt).startswith(osp.realpath(runner.work_dir) + os.sep)
+        replace_text_atomically(osp.join(runner.work_dir, LAST_CHECKPOINT),
+                                osp.relpath(self.last_ckpt, runner.work_dir) if inside else self.last_ckpt)
         if outdated_step is not None:
             outdated = self.file_backend.join_path(self.out_dir, self.filename_tmpl.format(outdated_step))
             if self.file_backend.isfile(outdated):
                 self.file_backend.remove(outdated)
 
     def _save_best_checkpoint(self, runner, metrics: dict) -> None:
-        with _write_then_rename(runner):
-            super()._save_best_checkpoint(runner, metrics)
+        """mmengine's best saving with the removal of the previous best moved to the end."""
+        deferring = _DeferredRemoval(self.file_backend, self._best_paths())
+        self.file_backend = deferring
+        try:
+            with _write_then_rename(runner):
+                super()._save_best_checkpoint(runner, metrics)
+        finally:
+            self.file_backend = deferring.backend
+        if not is_main_process():
+            return
+        for path in set(deferring.deferred) - self._best_paths():
+            if osp.isfile(path):
+                os.remove(path)
+                runner.logger.info(f'The previous best checkpoint {path} is removed')

@@ -31,6 +31,7 @@ from mmengine.runner.base_loop import BaseLoop
 from torch.utils.data import DataLoader
 
 from derain_toolkit.registry import LOOPS
+from derain_toolkit.utils.tables import markdown_table
 
 AVERAGE = 'Average'
 
@@ -42,11 +43,9 @@ def format_table(metrics: Mapping[str, float], names: Sequence[str]) -> str:
         column = key.split('/', 1)[1]
         if column not in columns:
             columns.append(column)
-    lines = ['| Dataset | ' + ' | '.join(columns) + ' |', '|' + ' --- |' * (len(columns) + 1)]
-    for name in names:
-        cells = [f"{metrics[f'{name}/{column}']:.4f}" if f'{name}/{column}' in metrics else '-' for column in columns]
-        lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines)
+    rows = [[name] + [f"{metrics[f'{name}/{column}']:.4f}" if f'{name}/{column}' in metrics else '-'
+                      for column in columns] for name in names]
+    return markdown_table(['Dataset', *columns], rows)
 
 
 def _split_mixed(loader_cfg: Mapping) -> tuple[list[str], list[dict]]:

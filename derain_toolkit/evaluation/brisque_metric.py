@@ -40,8 +40,8 @@ def _model_folder() -> str:
     folder = os.path.join(list(spec.submodule_search_locations)[0], 'models') if spec else ''
     if not os.path.isfile(os.path.join(folder, 'svm.txt')):
         raise FileNotFoundError('BRISQUE needs the regressor shipped by the brisque package '
-                                f'(brisque/models/svm.txt), not found (looked in {folder!r}); install it: '
-                                'pip install brisque==0.2.0')
+                                f'(brisque/models/svm.txt), not found (looked in {folder!r}); it is an optional extra (it builds '
+                                'libsvm with a C++ compiler): pip install -e .[metrics]')
     return folder
 
 
@@ -80,7 +80,11 @@ def svr_score(features: np.ndarray) -> float:
 
 @lru_cache(maxsize=1)
 def _package():
-    from brisque import BRISQUE
+    try:
+        from brisque import BRISQUE
+    except ImportError as error:
+        raise ImportError('BRISQUE needs the brisque package, an optional extra (it builds libsvm with a C++ '
+                          'compiler): pip install -e .[metrics]') from error
     return BRISQUE(url=False)
 
 

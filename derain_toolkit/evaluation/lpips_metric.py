@@ -46,6 +46,9 @@ class LPIPSMetric(BaseMetric):
         prefix: Prefix of the metric name (``'{prefix}/LPIPS'``).
     """
 
+    #: Declared for the core: the AlexNet/VGG weights are downloaded, so offline (synthetic) budgets leave it out.
+    needs_downloaded_weights = True
+
     def __init__(self, net: str = 'alex', device: Optional[str] = None, collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)

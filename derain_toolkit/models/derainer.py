@@ -12,6 +12,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
+from derain_toolkit.models.layers.recomputable import enable_activation_checkpointing
 from derain_toolkit.registry import BACKBONES, GENERATORS, LOSSES, MODELS, TEST_TIME
 
 
@@ -28,6 +29,9 @@ class Derainer(BaseModel):
             prediction (``'predict'`` and ``'tensor'`` modes, hence validation, ``tools/test.py``,
             the table runner and ``tools/derain.py``), never training.
         init_cfg: mmengine initialisation config.
+        activation_checkpointing: Recompute the activations of every recomputable block
+            (transformer blocks, U-Net residual blocks; ``models/layers/recomputable.py``) in
+            the backward pass instead of keeping them: less memory, one more forward per block.
     """
 
     def __init__(self,
@@ -36,7 +40,8 @@ class Derainer(BaseModel):
                  losses: Optional[list[dict]] = None,
                  data_preprocessor: Optional[dict] = None,
                  test_time: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 activation_checkpointing: bool = False) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor or dict(type='DerainDataPreprocessor'), init_cfg=init_cfg)
         self.backbone = BACKBONES.build(copy.deepcopy(backbone))
@@ -46,6 +51,10 @@ class Derainer(BaseModel):
             raise ValueError('Derainer: losses is empty; give at least one, e.g. [dict(type="L1Loss")]')
         self.losses = nn.ModuleList(LOSSES.build(copy.deepcopy(cfg)) for cfg in loss_cfgs)
         self.test_time = None if test_time is None else TEST_TIME.build(copy.deepcopy(test_time))
+        if activation_checkpointing and not enable_activation_checkpointing(self):
+            raise ValueError(f'Derainer(activation_checkpointing=True): {type(self.backbone).__name__} has no '
+                             'recomputable blocks (parts deriving from models/layers/recomputable.py Recomputable); '
+                             'set model.activation_checkpointing=False')
 
     def forward(self,
                 inputs: torch.Tensor,
@@ -62,7 +71,7 @@ class Derainer(BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self.sample(inputs)['pred']
+            return self.restore(inputs)['pred']
         raise ValueError(f"Derainer: mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
 
     def _network_kwargs(self, data_samples: Optional[dict[str, Any]]) -> dict[str, Any]:
@@ -71,8 +80,10 @@ class Derainer(BaseModel):
             return {}
         return {'keys': [meta.get('key') for meta in data_samples.get('meta') or []] or None}
 
-    def sample(self, inputs: torch.Tensor, **network_kwargs: Any) -> dict[str, Any]:
-        """The generator's prediction for ``inputs`` (B, 3, H, W), through ``test_time`` when set.
+    def restore(self, inputs: torch.Tensor, **network_kwargs: Any) -> dict[str, Any]:
+        """Every output of inference on ``inputs`` (B, 3, H, W): ``pred`` and what the network adds
+        (CLIP-RPN: ``masks``, ``routes``), the generator's sampling of the backbone, through
+        ``test_time`` when set.
 
         A test-time procedure sees only ``pred`` (clamped to [0, 1]) of each call and returns
         the merged ``pred``; the generator's auxiliary outputs are then left out.
@@ -108,7 +119,7 @@ class Derainer(BaseModel):
     def predict(self, inputs: torch.Tensor, data_samples: Optional[dict[str, Any]]) -> list[dict[str, Any]]:
         """One dict per sample: ``pred``, ``inputs``, ``gt`` (or None), metadata, and per-sample
         auxiliary outputs of the generator (tensors with a batch dimension, e.g. masks)."""
-        outputs = self.sample(inputs, **self._network_kwargs(data_samples))
+        outputs = self.restore(inputs, **self._network_kwargs(data_samples))
         batch = inputs.shape[0]
         gt = None if data_samples is None else data_samples.get('gt')
         meta = (data_samples or {}).get('meta') or [{} for _ in range(batch)]

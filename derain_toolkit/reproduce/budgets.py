@@ -14,10 +14,10 @@ A budget changes a row's config in three places, and nowhere else:
   patterns stand in for which benchmark), ``patch_size`` pixels square, workers 0;
   each column dataset of the table gets its own test set (seeded by its name, so every
   row and table sees the same images), run by ``MultiDatasetTestLoop`` (so every
-  column is measured); metrics needing downloaded weights (LPIPS) are dropped;
-* **model width** (``shrink_model=True``): the per-part overrides of
-  :func:`shrink_part` (U-Net width 8, one block per level, a tiny random CLIP in place
-  of a pretrained one, 10 reverse diffusion steps).
+  column is measured); metrics that declare ``needs_downloaded_weights`` (LPIPS) are dropped;
+* **model width** (``shrink_model=True``): each part's own small variant (its
+  ``tiny_overrides``, see :func:`shrink_part`: U-Net width 8, one block per level, a tiny
+  random CLIP in place of a pretrained one, 10 reverse diffusion steps).
 
 ``smoke`` also runs on one CPU thread (``cpu_threads``), see :class:`Budget`.
 
@@ -26,30 +26,24 @@ A budget changes a row's config in three places, and nowhere else:
 import copy
 import zlib
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Optional
 
 from mmengine.config import Config
 
+from derain_toolkit.registry import part_class, walk_parts
+
 #: Rain patterns of the synthetic test set standing in for each benchmark (by how the
-#: benchmark was made: Rain100L light streaks, Rain100H heavy, Rain800 mostly moderate);
-#: any other name (Mixed, Rain13K, Test100, ...) gets all three patterns.
+#: benchmark was made: Rain100L / Rain200L light streaks, Rain100H / Rain200H heavy, Rain800
+#: mostly moderate); any other name (Mixed, Rain13K, Test100, DDN-Data, DID-Data, SPA-Data, ...)
+#: gets all three patterns.
 SYNTHETIC_PATTERNS = {
     'Rain100L': ('light',),
     'Rain100H': ('heavy',),
     'Rain800': ('moderate',),
+    'Rain200L': ('light',),
+    'Rain200H': ('heavy',),
 }
 _ALL_PATTERNS = ('light', 'moderate', 'heavy')
-
-#: A tiny open_clip ViT (random weights) used wherever a budget shrinks a CLIP model:
-#: one transformer layer of width 32 on 32x32 inputs, 16-d embeddings.
-TINY_CLIP = dict(
-    embed_dim=16,
-    vision_cfg=dict(image_size=32, layers=1, width=32, head_width=16, patch_size=16),
-    text_cfg=dict(context_length=77, vocab_size=49408, width=32, heads=2, layers=1))
-
-#: Metrics a budget with synthetic data leaves out: they need weights that cannot be had offline.
-_METRICS_NEEDING_WEIGHTS = ('LPIPSMetric',)
-
 
 @dataclass(frozen=True)
 class Budget:
@@ -92,7 +86,7 @@ class Budget:
 
 BUDGETS = {
     'smoke': Budget('smoke', 'synthetic data, 10 iterations, 32x32 patches, width 8, tiny random CLIP',
-                    max_iters=10, batch_size=2, patch_size=32, num_train=16, num_test=3,
+                    max_iters=10, batch_size=3, patch_size=32, num_train=16, num_test=3,
                     synthetic=True, shrink_model=True, comparable=False, cpu_threads=1),
     'small': Budget('small', 'synthetic data, 300 iterations, 64x64 patches, width 8, tiny random CLIP',
                     max_iters=300, batch_size=4, patch_size=64, num_train=200, num_test=10,
@@ -108,72 +102,19 @@ def get_budget(name: str) -> Budget:
     return BUDGETS[name]
 
 
-def _one_per_level(values: Any, value: int = 1) -> tuple:
-    return tuple(value for _ in values)
-
-
 def shrink_part(part: dict) -> None:
-    """Shrink one model part config in place, by its registered ``type``.
+    """Shrink one model part config in place, as its registered class declares.
 
-    * ``RestormerUNet`` (Restormer, DDSA, CLIP-RPN's shared U-Net): ``dim=8``, one block
-      per level (the number of levels is kept), at most one refinement block, at most
-      2 heads per level (the attention and feed-forward types are kept: ablations survive).
-    * ``DRSformer``: as ``RestormerUNet`` (no refinement blocks: MEFC refines), expansion 2,
-      2-step MEFCs (the TKSA and MSFN types are kept); ``PromptIR``: as ``RestormerUNet``
-      but ``dim=12``, expansion 2, prompts at 8/16/32 px (the prompt widths follow ``dim``); ``PReNet``: 8
-      channels, 3 stages, 2 residual blocks; ``MPRNet``: 8 channels (+4 per level, +4 in
-      ORSNet), 1 CAB per ORB, reduction 2. These are the sizes of their
-      ``configs/<name>_tiny_synthetic.py``, with all their levels.
-    * ``CLIPRPN``: no route cache (it names files of the real data), mask heads of width 4.
-    * ``CLIPRouter``: :data:`TINY_CLIP` with random weights (``pretrained=None``,
-      ``allow_random_init=True``): routes are arbitrary but fixed; prompts kept.
-    * ``ConditionalUNet`` (IR-SDE): ``nf=8``, 1 head of 8 channels, ``embed_dim`` that of
-      :data:`TINY_CLIP` (it must match the DA-CLIP embeddings).
-    * ``IRSDEGenerator``: the SDE's schedule (``num_steps``) kept, sampled in 10 larger
-      reverse steps, no progress bar.
-    * ``DACLIP``: :data:`TINY_CLIP` with random weights, no controller checkpoint.
+    A part class that has a small variant declares it next to itself (as timm keeps a
+    family's sizes in its file): ``tiny_overrides(cfg: dict) -> dict``, the config changes
+    that make ``cfg`` CPU-sized (``RestormerUNet``: width 8, one block per level; the CLIP
+    parts: the tiny random CLIP; ``IRSDEGenerator``: 10 reverse steps; ...). Parts that
+    declare none are kept; a plugin's part is shrunk the same way once registered. The
+    contract is in ``docs/adding_a_component.md``.
     """
-    kind = part.get('type')
-    if kind in ('RestormerUNet', 'DRSformer', 'PromptIR'):
-        part['dim'] = 8
-        part['num_blocks'] = _one_per_level(part.get('num_blocks', (4, 6, 6, 8)))
-        part['heads'] = tuple(min(2, h) for h in part.get('heads', (1, 2, 4, 8)))
-    if kind in ('RestormerUNet', 'PromptIR'):
-        part['num_refinement_blocks'] = min(1, part.get('num_refinement_blocks', 4))
-    if kind == 'RestormerUNet' and part.get('refinement_heads') is not None:
-        part['refinement_heads'] = min(2, part['refinement_heads'])
-    elif kind == 'DRSformer':
-        part.update(ffn_expansion_factor=2.0, mefc_steps=2)
-    elif kind == 'PromptIR':  # width 12: at 8 the prompt widths (dim * 20 // 3 = 53, ...) leave odd block widths
-        part.update(dim=12, ffn_expansion_factor=2.0, prompt_sizes=(8, 16, 32))
-    elif kind == 'PReNet':
-        part.update(channels=8, stages=3, num_res_blocks=2)
-    elif kind == 'MPRNet':
-        part.update(n_feat=8, scale_unetfeats=4, scale_orsnetfeats=4, num_cab=1, reduction=2)
-    elif kind == 'CLIPRPN':
-        part['route_cache'] = None
-        part['mask_hidden_channels'] = 4
-    elif kind == 'CLIPRouter':
-        part.update(pretrained=None, allow_random_init=True, model_cfg=copy.deepcopy(TINY_CLIP))
-    elif kind == 'ConditionalUNet':
-        part.update(nf=8, heads=1, dim_head=8, embed_dim=TINY_CLIP['embed_dim'])
-    elif kind == 'IRSDEGenerator':
-        part.update(sample_steps=min(10, part.get('num_steps', 100)), progress_bar=False)
-    elif kind == 'DACLIP':
-        part.update(pretrained=None, allow_random_init=True, model_cfg=copy.deepcopy(TINY_CLIP),
-                    controller_checkpoint=None, warn_untrained=False)
-
-
-def walk_parts(node: Any, visit: Callable[[dict], None]) -> None:
-    """Call ``visit`` on every dict with a ``type`` in a nested config, parents first."""
-    if isinstance(node, dict):
-        if 'type' in node:
-            visit(node)
-        for value in node.values():
-            walk_parts(value, visit)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            walk_parts(value, visit)
+    tiny_overrides = getattr(part_class(part.get('type')), 'tiny_overrides', None)
+    if tiny_overrides is not None:
+        part.update(tiny_overrides(dict(part)))
 
 
 def synthetic_loader(name: str, budget: Budget, seed: int, train: bool, size: Optional[int] = None) -> dict:
@@ -204,7 +145,8 @@ def _test_evaluator(cfg: Config) -> list:
     evaluator = cfg.get('test_evaluator') or cfg.get('val_evaluator') or [dict(type='PSNRMetric'),
                                                                           dict(type='SSIMMetric')]
     metrics = evaluator if isinstance(evaluator, (list, tuple)) else [evaluator]
-    return [copy.deepcopy(m) for m in metrics if m.get('type') not in _METRICS_NEEDING_WEIGHTS]
+    return [copy.deepcopy(m) for m in metrics
+            if not getattr(part_class(m.get('type')), 'needs_downloaded_weights', False)]
 
 
 def _validate(cfg: Config, budget: Budget, train_set: str, points: int) -> None:

@@ -24,7 +24,8 @@ at the spec's ``shape`` (default 1x3x256x256, Table 4's):
   ``repeats`` (spec option, default 1; rows labelled in the spec's ``untimed`` are not
   timed); the machine is recorded in the results.
 
-``tools/complexity.py`` prints the same counts for any configs.
+``tools/complexity.py`` prints the same counts for any configs; both take them from
+:func:`derain_toolkit.utils.complexity.complexity_of`.
 
 Counting uses the meta device (no compute) where the model allows it, else a random
 CPU tensor (CLIP routing takes an ``argmax`` of real values). Diffusion samplers are
@@ -32,49 +33,17 @@ counted on 1 and 2 reverse steps and extrapolated (exact: each step is the same 
 """
 import copy
 import platform
-from typing import Callable
 
 import torch
-from mmengine.config import Config
-from torch import nn
 
-from derain_toolkit.build import build_model, load_config
-from derain_toolkit.reproduce.budgets import Budget, walk_parts
+from derain_toolkit.build import load_config
+from derain_toolkit.reproduce.budgets import Budget
 from derain_toolkit.reproduce.table_spec import Row, Run, TableSpec
-from derain_toolkit.utils.complexity import (
-    count_macs,
-    count_parameters,
-    count_parameters_run,
-    every_route,
-    inference_seconds,
-    thop_profile,
-)
+from derain_toolkit.utils.complexity import complexity_of
 
 #: The column names of a complexity spec, in Table 4's order then ours.
 COMPLEXITY_METRICS = ('Param (M)', 'Param run (M)', 'Trainable (M)', 'Param thop (M)', 'MACs (G)', 'MACs all routes (G)',
                       'MACs thop (G)', 'MACs total (G)', 'Time (s)')
-_DATA_DEPENDENT = (NotImplementedError, RuntimeError, TypeError, ValueError)
-
-
-def random_clip_weights(part: dict) -> None:
-    """In place: a pretrained CLIP part (router, DA-CLIP) gets random weights of the same shape."""
-    if part.get('type') == 'CLIPRouter':
-        part.update(pretrained=None, allow_random_init=True)
-    elif part.get('type') == 'DACLIP':
-        part.update(pretrained=None, allow_random_init=True, controller_checkpoint=None, warn_untrained=False)
-
-
-def _meta_then_cpu(model: nn.Module, shape: tuple[int, ...], count: Callable[[nn.Module, torch.Tensor], float]):
-    """``count(model, x)`` on the meta device, or on a random CPU tensor when the model needs values."""
-    try:
-        return count(copy.deepcopy(model).to('meta'), torch.empty(shape, device='meta'))
-    except _DATA_DEPENDENT:
-        generator = torch.Generator().manual_seed(0)
-        return count(model.cpu(), torch.rand(shape, generator=generator))
-
-
-def _conv_linear(macs: dict) -> float:
-    return macs['conv'] + macs['linear']
 
 
 def machine() -> str:
@@ -83,84 +52,6 @@ def machine() -> str:
         return f'cuda ({torch.cuda.get_device_name()})'
     threads = torch.get_num_threads()
     return f'cpu ({platform.processor() or platform.machine()}, {threads} thread{"s" * (threads > 1)})'
-
-
-def _macs(model: nn.Module, shape: tuple[int, ...]) -> dict:
-    """MAC counts of ``model`` (one inference, the route it takes; every route; thop's): see the module docstring."""
-    x = torch.rand(shape, generator=torch.Generator().manual_seed(0))
-    try:
-        meta_model, meta_x = copy.deepcopy(model).to('meta'), torch.empty(shape, device='meta')
-        macs, counted_on = count_macs(meta_model, meta_x, mode='tensor'), 'meta'
-        run = count_parameters_run(lambda: meta_model(meta_x, mode='tensor'), meta_model)
-    except _DATA_DEPENDENT:  # data-dependent code (routing, sampling)
-        macs, counted_on = count_macs(model.cpu(), x, mode='tensor'), 'cpu'
-        run = count_parameters_run(lambda: model(x, mode='tensor'), model)
-    if every_route(model) is None:
-        all_routes = macs
-        thop_macs, thop_params = _meta_then_cpu(model, shape, lambda m, t: thop_profile(m, (t,)))
-    else:
-        all_routes = count_macs(every_route(model.cpu()), x)
-        thop_macs, thop_params = thop_profile(every_route(model.cpu(), with_router=False), (x,))
-    return {'Param run (M)': run / 1e6, 'Param thop (M)': thop_params / 1e6, 'MACs (G)': _conv_linear(macs) / 1e9,
-            'MACs all routes (G)': _conv_linear(all_routes) / 1e9, 'MACs thop (G)': thop_macs / 1e9,
-            'MACs total (G)': macs['total'] / 1e9, 'on': counted_on}
-
-
-def _sampling_macs(cfg: Config, steps: int, shape: tuple[int, ...]) -> dict:
-    """:func:`_macs` of a model sampling ``steps`` reverse steps, from counts of 1 and 2 steps.
-
-    Every reverse step calls the same network on the same shape, so the count is
-    ``c(1) + (steps - 1) * (c(2) - c(1))``: exact, and 2 steps instead of ``steps`` of compute
-    (the sampler cannot run on the meta device: it draws noise from a seeded generator).
-    """
-    counts = []
-    for sample_steps in (1, 2):
-        cfg.model.generator.sample_steps = sample_steps
-        counts.append(_macs(build_model(cfg).eval(), shape))
-    cfg.model.generator.sample_steps = steps
-    one, two = counts
-    extrapolated = {key: one[key] + (steps - 1) * (two[key] - one[key]) for key in one if key.startswith('MACs')}
-    return {**one, **extrapolated}
-
-
-def _built_and_counted(cfg: Config, shape: tuple[int, ...], meta_first: bool) -> tuple[nn.Module, dict]:
-    """The model of ``cfg`` and its :func:`_macs`: built on the meta device if ``meta_first``
-    (no memory, no initialisation: seconds saved on a 30 M-parameter network), else, or when
-    its constructor or forward needs values (CLIP routing), built on the CPU."""
-    if meta_first:
-        try:
-            with torch.device('meta'):
-                model = build_model(cfg).eval()
-            return model, _macs(model, shape)
-        except _DATA_DEPENDENT:
-            pass
-    model = build_model(cfg).eval()
-    return model, _macs(model, shape)
-
-
-def complexity_of(cfg: Config, shape: tuple[int, ...] = (1, 3, 256, 256), repeats: int = 1) -> dict:
-    """Every count of the model of ``cfg`` (see the module docstring), plus ``Trainable (M)``,
-    ``Frozen (M)`` and ``on`` (``'meta'`` or ``'cpu'``: where the MACs were counted).
-
-    The config is changed in place: pretrained CLIP parts get random weights. Diffusion
-    models (a ``generator`` with ``sample_steps``) are counted by :func:`_sampling_macs`.
-    With ``repeats=0`` (untimed) the model is built on the meta device where it allows.
-    """
-    walk_parts(cfg.model, random_clip_weights)
-    steps = (cfg.model.get('generator') or {}).get('sample_steps')
-    if steps:
-        macs = _sampling_macs(cfg, steps, shape)
-        model = build_model(cfg).eval()
-    else:
-        model, macs = _built_and_counted(cfg, shape, meta_first=not repeats)
-    total, trainable = count_parameters(model), count_parameters(model, trainable_only=True)
-    return {
-        'Param (M)': total / 1e6,
-        'Trainable (M)': trainable / 1e6,
-        'Frozen (M)': (total - trainable) / 1e6,
-        **macs,
-        'Time (s)': inference_seconds(model, shape, 'cuda' if torch.cuda.is_available() else 'cpu', repeats),
-    }
 
 
 def measure_complexity(spec: TableSpec, row: Row, run: Run, budget: Budget) -> dict:

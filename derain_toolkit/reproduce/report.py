@@ -24,6 +24,7 @@ import numpy as np
 from derain_toolkit.reproduce.budgets import Budget
 from derain_toolkit.reproduce.runner import RunOutcome
 from derain_toolkit.reproduce.table_spec import AVERAGE, TableSpec
+from derain_toolkit.utils.tables import markdown_table
 
 DASH = '—'
 
@@ -111,8 +112,8 @@ def write_markdown(path: str, spec: TableSpec, budget: Budget, outcomes: list[Ru
               + ['run time (s)'])
     lines = [f'## {title(spec, budget)}', '',
              'Each cell: ours / paper (ours − paper)' + ('; ↓: lower is better.' if spec.lower_is_better else '.'),
-             '',
-             '| ' + ' | '.join(header) + ' |', '|' + ' --- |' * len(header)]
+             '']
+    rows = []
     for line in _lines(spec, ours):
         cells = [line.label]
         for column, (dataset, metric) in enumerate(spec.columns):
@@ -122,7 +123,8 @@ def write_markdown(path: str, spec: TableSpec, budget: Budget, outcomes: list[Ru
             cells.append(f'{_fmt(value, decimals)} / {_fmt(paper, decimals)}'
                          + ('' if diff is None else f' ({diff:+.{decimals}f})'))
         cells.append(f'{seconds[line.index]:.1f}' if line.index in seconds else DASH)
-        lines.append('| ' + ' | '.join(cells) + ' |')
+        rows.append(cells)
+    lines.append(markdown_table(header, rows))
     machines = sorted({o.machine for o in outcomes if o.machine})
     if machines:
         lines += ['', 'Measured on: ' + '; '.join(machines)]

@@ -36,7 +36,7 @@ from mmengine.runner import Runner
 from tqdm import tqdm
 
 from derain_toolkit.build import load_config
-from derain_toolkit.engine.runner_utils import preflight
+from derain_toolkit.engine.runner_utils import preflight, score_inputs
 from derain_toolkit.reproduce.budgets import Budget, apply_budget
 from derain_toolkit.reproduce.complexity import measure_complexity
 from derain_toolkit.reproduce.perception import measure_perception
@@ -45,8 +45,6 @@ from derain_toolkit.reproduce.table_spec import Row, Run, TableSpec, swap_datase
 RESULTS_FILE = 'results.json'
 ERROR_FILE = 'error.txt'
 VALIDATION_FILE = 'validation.json'
-#: Test metrics asked to score the rainy input as well (their ``score_input`` option).
-INPUT_SCORED_METRICS = ('PSNRMetric', 'SSIMMetric', 'NIQEMetric', 'BRISQUEMetric')
 
 
 @dataclass
@@ -69,21 +67,6 @@ class RunOutcome:
 def run_dir(work_dir: str, row: Row, run: Run) -> str:
     """Folder of one run's logs, checkpoint and ``results.json``."""
     return os.path.join(work_dir, row.slug, run.name)
-
-
-def score_inputs(cfg: Config) -> Config:
-    """Ask every test metric of :data:`INPUT_SCORED_METRICS` to score the rainy input too (``<metric>_input``).
-
-    ``test_evaluator`` may be one metric, a list of metrics, an evaluator (``metrics=[...]``)
-    or a list of evaluators. ``tools/test.py`` uses this too.
-    """
-    evaluators = cfg.get('test_evaluator')
-    for evaluator in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
-        metrics = evaluator.get('metrics', evaluator) if isinstance(evaluator, dict) else evaluator
-        for metric in metrics if isinstance(metrics, (list, tuple)) else [metrics]:
-            if isinstance(metric, dict) and metric.get('type') in INPUT_SCORED_METRICS:
-                metric['score_input'] = True
-    return cfg
 
 
 def build_run_config(spec: TableSpec, row: Row, run: Run, budget: Budget, work_dir: str,

@@ -20,6 +20,7 @@ A spec is a plain mmengine config file::
     input_row = dict(label='Rainy input', published=None)  # optional: the rainy input's scores
     validation_curves = dict(dataset='Mixed', points=5, title='Fig. 6 ...')  # optional
     uncompared = ['Time (s)']             # optional: metrics shown beside the paper's without a diff
+    companions = ['sota_rain200_complexity']  # optional: specs tools/reproduce.py runs after this one
     rows = [
         dict(label='RPN ✓ MGCA ✓', config='configs/clip_rpn_ablations/table10_rpn_mgca.py',
              published=[32.42, 0.8671]),  # one number (or None) per column, in column order
@@ -56,6 +57,10 @@ report draws the recorded curves of the runs of ``dataset`` as ``curves.png``
 (DDSA Table 2 tests every row on a folder of real photos with NIQE and BRISQUE);
 ``synthetic_test_size``: side of the synthetic test images of small budgets (NIQE
 needs 96x96 blocks).
+
+``companions``: names of further specs that complete this table (the parameters and MACs
+of ``sota_rain200``'s models are the complexity spec ``sota_rain200_complexity``, since a
+spec's columns are one kind): ``tools/reproduce.py`` runs and reports them after it.
 
 Optional row keys: ``x`` (the swept value of a ``sweep`` plot), ``cfg_options``
 (overrides merged into the row's config) and ``train_set`` (the name of its training
@@ -152,6 +157,7 @@ class TableSpec:
     uncompared: tuple[str, ...] = ()
     options: dict = field(default_factory=dict)
     cfg_options: dict = field(default_factory=dict)
+    companions: tuple[str, ...] = ()
 
     @property
     def column_datasets(self) -> tuple[str, ...]:
@@ -300,6 +306,9 @@ def load_table_spec(table: str, repo_root: Optional[str] = None) -> TableSpec:
                          f'{spec["datasets"]}, got {curves.get("dataset")!r}')
     options = {key: cfg[key] for key in ('shape', 'repeats', 'untimed', 'router', 'split', 'synthetic_test_size')
                if key in cfg}
+    companions = tuple(str(c) for c in cfg.get('companions') or ())
+    for companion in companions:
+        resolve_spec_path(companion, root)  # a missing companion fails here, naming the known specs
     return TableSpec(name=name, path=path, paper=str(cfg.paper), table=str(cfg.table),
                      caption=str(cfg.get('caption', '')), datasets=tuple(spec['datasets']),
                      metrics=tuple(cfg.metrics), average=spec['average'], rows=rows, plot=plot,
@@ -309,7 +318,7 @@ def load_table_spec(table: str, repo_root: Optional[str] = None) -> TableSpec:
                      protocol=spec['protocol'], kind=kind, input_row=input_row,
                      validation_curves=None if curves is None else dict(curves),
                      uncompared=tuple(cfg.get('uncompared') or ()), options=options,
-                     cfg_options=dict(cfg.get('cfg_options') or {}))
+                     cfg_options=dict(cfg.get('cfg_options') or {}), companions=companions)
 
 
 def swap_datasets(cfg: Config, data_config: str) -> Config:

@@ -6,6 +6,8 @@ and returns ``None`` instead of raising on a bad file; these functions convert
 the channel order and turn every failure into an :class:`ImageReadError` that
 names the file, so a corrupt image in a dataset surfaces as a readable error.
 """
+import errno
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -13,12 +15,14 @@ from typing import Union
 
 import cv2
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 PathLike = Union[str, os.PathLike]
 
 _MAX_VALUE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 _JPEG_SIGNATURE = b'\xff\xd8'
+_EXIF_ORIENTATION_TAG = 0x0112
 
 
 class ImageReadError(ValueError):
@@ -44,11 +48,38 @@ def _truncation_reason(data: bytes) -> Union[str, None]:
     return None
 
 
-def read_image(path: PathLike) -> np.ndarray:
+def _exif_orientation(data: bytes) -> int:
+    """The EXIF orientation (1-8) of an encoded image, 1 when it has none."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            orientation = image.getexif().get(_EXIF_ORIENTATION_TAG, 1)
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
+        return 1
+    return orientation if orientation in range(1, 9) else 1
+
+
+def apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
+    """``image`` (H, W, C) turned upright as a viewer shows an EXIF ``orientation`` (1-8, EXIF 2.32 Table 6)."""
+    upright = {
+        1: lambda a: a,
+        2: lambda a: a[:, ::-1],                        # mirrored left-right
+        3: lambda a: a[::-1, ::-1],                     # rotated 180
+        4: lambda a: a[::-1],                           # mirrored top-bottom
+        5: lambda a: a.transpose(1, 0, 2),              # mirrored along the main diagonal
+        6: lambda a: np.rot90(a, k=-1),                 # rotated 90 clockwise to view
+        7: lambda a: a[::-1, ::-1].transpose(1, 0, 2),  # mirrored along the anti-diagonal
+        8: lambda a: np.rot90(a, k=1),                  # rotated 90 counter-clockwise to view
+    }[orientation](image)
+    return np.ascontiguousarray(upright)
+
+
+def read_image(path: PathLike, exif_orientation: bool = False) -> np.ndarray:
     """Read an image file as an ``H x W x C`` RGB(A) array, keeping its bit depth.
 
     Args:
-        path: Image file (any format OpenCV decodes: PNG, JPEG, BMP, TIFF, ...).
+        path: Image file (any format OpenCV decodes: PNG, JPEG, BMP, TIFF, GIF (first frame), ...).
+        exif_orientation: Turn the pixels upright as the file's EXIF orientation says (as image
+            viewers show it; ``tools/derain.py``). Datasets read the pixels as stored.
 
     Returns:
         ``uint8`` or ``uint16`` array of shape ``(H, W, C)``: ``C = 1`` for grayscale,
@@ -78,12 +109,45 @@ def read_image(path: PathLike) -> np.ndarray:
     if image.dtype not in _MAX_VALUE:
         raise ImageReadError(path, f'unsupported sample type {image.dtype}; expected 8- or 16-bit integers')
     if image.ndim == 2:
-        return image[:, :, None]
-    if image.shape[2] == 3:
-        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    if image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
-    raise ImageReadError(path, f'unsupported channel count {image.shape[2]}; expected 1, 3 or 4')
+        image = image[:, :, None]
+    elif image.shape[2] == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    elif image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
+    else:
+        raise ImageReadError(path, f'unsupported channel count {image.shape[2]}; expected 1, 3 or 4')
+    return apply_orientation(image, _exif_orientation(data)) if exif_orientation else image
+
+
+def image_size(path: PathLike) -> tuple[int, int]:
+    """``(height, width)`` of an image file from its header, without decoding the pixels.
+
+    Checks what can be checked cheaply: the file exists, is not empty, is not a truncated
+    PNG/JPEG (its end marker) and has a header Pillow recognises. A file corrupt in the
+    middle passes and is found by :func:`read_image` when it is read.
+
+    Raises:
+        ImageReadError: Naming the file and the problem.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImageReadError(path, 'file does not exist; check the path and the data_root')
+    size = path.stat().st_size
+    if size == 0:
+        raise ImageReadError(path, 'file is empty (0 bytes); re-copy or re-download it')
+    with open(path, 'rb') as handle:
+        head = handle.read(8)
+        handle.seek(max(8, size - 64))
+        ends = head + handle.read()  # the signature and the last 64 bytes
+    reason = _truncation_reason(ends)
+    if reason is not None:
+        raise ImageReadError(path, reason)
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as error:
+        raise ImageReadError(path, f'not a decodable image ({error})') from None
+    return height, width
 
 
 def write_image(path: PathLike, array: np.ndarray) -> None:
@@ -91,7 +155,8 @@ def write_image(path: PathLike, array: np.ndarray) -> None:
 
     The image is encoded in memory, written to a temporary file in the target
     folder and moved into place with ``os.replace``, so a reader never sees a
-    half-written file and an interrupted run leaves no partial image.
+    half-written file and an interrupted run leaves no partial image. The file gets the
+    usual mode of a new file (0666 minus the umask), not the temporary file's 0600.
 
     Args:
         path: Output file; its suffix chooses the format (``.png`` keeps 16 bits and alpha).
@@ -100,6 +165,7 @@ def write_image(path: PathLike, array: np.ndarray) -> None:
 
     Raises:
         ValueError: Unsupported dtype or shape, or the format cannot encode the array.
+        OSError: The file cannot be written (e.g. the disk is full); the message names it.
     """
     path = Path(path)
     array = np.asarray(array)
@@ -124,11 +190,21 @@ def write_image(path: PathLike, array: np.ndarray) -> None:
     try:
         with os.fdopen(fd, 'wb') as handle:
             handle.write(encoded.tobytes())
+        os.chmod(tmp_name, 0o666 & ~_umask())
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException as error:
         if os.path.exists(tmp_name):
             os.remove(tmp_name)
+        if isinstance(error, OSError) and not error.filename:
+            raise OSError(error.errno or errno.EIO, f'cannot write {path}: {error.strerror or error}') from error
         raise
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def to_rgb(array: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from derain_toolkit.engine.safe_checkpoint import load_local_checkpoint
+from derain_toolkit.checkpoints.safe_checkpoint import load_local_checkpoint
 from derain_toolkit.inference import load_model
 
 REPO = Path(__file__).resolve().parents[2]

@@ -37,7 +37,8 @@ def test_rain13k_config_follows_sec_3_2():
     assert backbone.attn == dict(type='DDSA', dense=True, sparse=True, topk_ratio=0.7)
     assert cfg.model.losses == [dict(type='L1Loss', loss_weight=1.0)]
     assert cfg.optim_wrapper.optimizer.type == 'AdamW' and cfg.optim_wrapper.optimizer.lr == 1e-4
-    assert cfg.train_dataloader.batch_size == 16 and cfg.train_cfg.max_iters == 300000
+    assert cfg.global_batch_size == 16 and cfg.train_dataloader.batch_size == 4  # 4 GPUs x 4 in the paper
+    assert cfg.train_cfg.max_iters == 300000
     assert cfg.optim_wrapper.clip_grad == dict(max_norm=0.01)  # Restormer's, the paper is silent
     assert cfg.train_cfg.type == 'ResumableIterBasedTrainLoop' and 'patch_schedule' not in cfg.train_cfg  # fixed 128
     constant, cosine = cfg.param_scheduler

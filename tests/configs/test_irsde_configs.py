@@ -21,7 +21,7 @@ CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 def test_tiny_config_trains_and_samples(name):
     torch.manual_seed(0)
     cfg = load_config(CONFIGS / name)
-    cfg.model.generator.sample_steps = 2
+    cfg.model.generator.sampler.steps = 2
     cfg.model.backbone.nf = 8
     model = build_model(cfg)
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -47,3 +47,12 @@ def test_small_config_is_the_size_its_comment_says():
     with torch.device('meta'):
         net = BACKBONES.build(cfg.model.backbone)
     assert sum(p.numel() for p in net.parameters()) == 35_214_659
+
+
+def test_mr_sampler_config_is_the_daclip_config_with_another_sampler():
+    """configs/irsde_daclip_mrs_rain100h.py changes only model.generator.sampler (DA-CLIP Tables I/II MRS row)."""
+    base, mrs = (load_config(CONFIGS / name) for name in ('irsde_daclip_rain100h.py', 'irsde_daclip_mrs_rain100h.py'))
+    assert mrs.model.generator.sampler == dict(type='MRSampler', steps=10, solver='ode', order=2, prediction='data')
+    assert base.model.generator.sampler == dict(type='PosteriorSampler', steps=100)
+    mrs.model.generator.sampler = base.model.generator.sampler
+    assert mrs.to_dict() == base.to_dict()

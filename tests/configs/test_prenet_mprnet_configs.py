@@ -61,7 +61,7 @@ def test_rain13k_configs_use_the_official_recipes_and_test_set_by_set():
     assert mprnet.optim_wrapper.optimizer == dict(type='Adam', lr=2e-4, betas=(0.9, 0.999), eps=1e-8)
     warmup, cosine = mprnet.param_scheduler
     assert (warmup.end, cosine.begin, cosine.end, cosine.T_max, cosine.eta_min) == (3, 3, 250, 247, 1e-6)
-    assert (mprnet.train_cfg.max_epochs, mprnet.train_dataloader.batch_size) == (250, 16)
+    assert (mprnet.train_cfg.max_epochs, mprnet.global_batch_size, mprnet.train_dataloader.batch_size) == (250, 16, 4)
     assert mprnet.train_dataloader.dataset.pipeline == [  # official DataLoaderTrain: reflect pad, 8 orientations
         dict(type='PairedRandomCrop', patch_size=256, pad_if_smaller=True, pad_mode='reflect'),
         dict(type='PairedRandomDihedral'), dict(type='PairedToTensor')]

@@ -11,7 +11,8 @@ from derain_toolkit.registry import DATASETS
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs' / '_base_' / 'datasets'
 
 
-@pytest.mark.parametrize('name', ['rain100l', 'rain100h', 'rain800', 'mixed', 'rain13k', 'synthetic'])
+@pytest.mark.parametrize('name', ['rain100l', 'rain100h', 'rain800', 'mixed', 'rain13k', 'synthetic', 'rain200l',
+                                  'rain200h', 'did', 'ddn', 'spa'])
 def test_config_defines_the_loaders(name):
     cfg = Config.fromfile(CONFIGS / f'{name}.py')
     for split in ('train', 'val', 'test'):
@@ -41,3 +42,13 @@ def test_runner_builds_the_synthetic_loader():
     samples = batch['data_samples']  # pseudo_collate turns the list of dicts into a dict of lists
     assert len(samples['gt']) == 2 and samples['gt'][0].shape == (3, 16, 16)
     assert all(p in ('light', 'moderate', 'heavy') for p in samples['pattern'])
+
+
+@pytest.mark.parametrize('name,protocol', [
+    ('rain200l', 'matlab_uint8_y'), ('rain200h', 'matlab_uint8_y'), ('spa', 'matlab_uint8_y'),
+    ('did', 'matlab_double_y_ssim_downsample'), ('ddn', 'matlab_double_y_ssim_downsample')])
+def test_rain200_did_ddn_spa_configs_score_as_their_papers(name, protocol):
+    # NeRD-Rain evaluations/: evaluate_PSNR_SSIM.m for Rain200L/H and SPA-Data, statistic.m for DID/DDN.
+    cfg = Config.fromfile(CONFIGS / f'{name}.py')
+    for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
+        assert [(m.type, m.protocol) for m in evaluator] == [('PSNRMetric', protocol), ('SSIMMetric', protocol)]

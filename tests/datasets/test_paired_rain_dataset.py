@@ -73,3 +73,39 @@ def test_size_mismatch_names_both_files(make_layout):
 def test_missing_root_error_names_layout(tmp_path):
     with pytest.raises(FileNotFoundError, match='rain-N.png'):
         DATASETS.build(dict(type='PairedRainDataset', data_root=str(tmp_path / 'Rain100L' / 'train')))
+
+
+def _break_pairs(root):
+    """Pair 2: the rainy file truncated; pair 3: a clean partner of another size; pair 4 good."""
+    data = (root / 'rain-2.png').read_bytes()
+    (root / 'rain-2.png').write_bytes(data[:len(data) // 2])
+    write_image(root / 'norain-3.png', np.zeros((16, 21, 3), np.uint8))
+
+
+def test_bad_pairs_are_listed_before_training(make_layout, tmp_path):
+    from mmengine.config import Config
+
+    from derain_toolkit.engine.runner_utils import PreflightError, preflight
+    root = make_layout('rain100_train', numbers=(1, 2, 3, 4))
+    _break_pairs(root)
+    dataset = DATASETS.build(dict(type='PairedRainDataset', data_root=str(root)))
+    problems = dataset.pair_problems()
+    assert problems[0].endswith('2 of 4 pairs are unreadable or of different sizes; fix or remove them, or set '
+                                'skip_bad_pairs=True on the dataset to train without them (reported):')
+    assert 'rain-2.png' in problems[1] and 'truncated' in problems[1]
+    assert 'norain-3.png' in problems[2] and '(16, 20)' in problems[2] and '(16, 21)' in problems[2]
+    cfg = Config(dict(default_scope='derain_toolkit', train_dataloader=dict(
+        dataset=dict(type='PairedRainDataset', data_root=str(root)))))
+    with pytest.raises(PreflightError, match='rain-2.png') as error:
+        preflight(cfg, ('train',))
+    assert 'norain-3.png' in str(error.value)
+
+
+def test_skip_bad_pairs_trains_on_the_rest_and_reports_them(make_layout, pair_of):
+    root = make_layout('rain100_train', numbers=(1, 2, 3, 4))
+    _break_pairs(root)
+    dataset = DATASETS.build(dict(type='PairedRainDataset', data_root=str(root), skip_bad_pairs=True))
+    assert [pair.key for pair in dataset.pairs] == ['rain-1', 'rain-4'] and dataset.pair_problems() == []
+    assert len(dataset.skipped) == 2 and 'rain-2.png' in dataset.skipped[0] and 'norain-3.png' in dataset.skipped[1]
+    rain, gt = pair_of(4)
+    np.testing.assert_allclose(dataset[1]['data_samples']['gt'].permute(1, 2, 0).numpy(), gt / 255.0, atol=1e-6)

@@ -65,12 +65,12 @@ def make_runner(tmp_path) -> Callable[..., Runner]:
         torch.manual_seed(0)
         kwargs.setdefault('work_dir', str(tmp_path / 'work_dir'))
         kwargs.setdefault('default_hooks', dict(checkpoint=dict(type='CheckpointHook', interval=1000)))
+        kwargs.setdefault('train_cfg', dict(by_epoch=False, max_iters=max_iters))
         return Runner(
             model=model or ToyModel(),
             train_dataloader=dict(dataset=ToyDataset(), batch_size=4, num_workers=0,
                                   sampler=dict(type='InfiniteSampler', shuffle=True),
                                   collate_fn=dict(type='pseudo_collate')),
-            train_cfg=dict(by_epoch=False, max_iters=max_iters),
             optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05)),
             default_scope='derain_toolkit',
             experiment_name=f'engine_test_{next(_RUN_IDS)}',

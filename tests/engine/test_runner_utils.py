@@ -6,22 +6,7 @@ from derain_toolkit.engine.runner_utils import (
     PreflightError,
     enable_amp,
     preflight,
-    select_device,
 )
-
-
-def test_select_device_resolves_auto_and_checks_requests():
-    cuda = torch.cuda.is_available()
-    assert select_device('auto') == ('cuda' if cuda else 'cpu')
-    if cuda:
-        with pytest.raises(RuntimeError, match="CUDA_VISIBLE_DEVICES=''"):
-            select_device('cpu')
-    else:
-        assert select_device('cpu') == 'cpu'
-        with pytest.raises(RuntimeError, match='no CUDA device'):
-            select_device('cuda')
-    with pytest.raises(ValueError, match="'auto', 'cpu', 'cuda'"):
-        select_device('tpu')
 
 
 def test_enable_amp_picks_the_wrapper_of_the_device_and_precision():
@@ -60,4 +45,20 @@ def test_preflight_lists_every_missing_member_of_a_mixed_dataset(tmp_path):
                       train_dataloader=dict(dataset=dict(type='MixedRainDataset', datasets=members))))
     with pytest.raises(PreflightError, match='2 problem') as error:
         preflight(cfg, ('train',))
-    assert 'RainA' in str(error.value) and 'RainB' in str(error.value)
+    message = str(error.value)
+    # Each missing member once, by its config key; the layouts and the fix once, naming a key to set.
+    assert f"1. train_dataloader.dataset.datasets.0.data_root='{tmp_path / 'RainA'}': the folder does not exist" \
+        in message
+    assert f"2. train_dataloader.dataset.datasets.1.data_root='{tmp_path / 'RainB'}'" in message
+    assert message.count('expected one of these layouts') == 1 and message.count('rain800_folders') == 1
+    assert message.endswith('--cfg-options train_dataloader.dataset.datasets.0.data_root=/path/to/split '
+                            '(README, section Data).')
+
+
+def test_preflight_names_the_key_of_each_test_set(tmp_path):
+    loader = dict(dataset=dict(type='PairedRainDataset', data_root=str(tmp_path / 'absent'), name='x'))
+    cfg = Config(dict(default_scope='derain_toolkit', test_dataloader=dict(SetA=loader, SetB=loader)))
+    with pytest.raises(PreflightError, match='2 problem') as error:
+        preflight(cfg, ('test',))
+    assert "test_dataloader.SetA.dataset.data_root=" in str(error.value)
+    assert "test_dataloader.SetB.dataset.data_root=" in str(error.value)

@@ -5,7 +5,7 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 
-from derain_toolkit.engine.safe_checkpoint import load_local_checkpoint
+from derain_toolkit.checkpoints.safe_checkpoint import load_local_checkpoint
 
 
 def _train_with_checkpoints(make_runner, max_iters: int, **kwargs):

@@ -1,6 +1,7 @@
 """NIQE against a second implementation (iqa-torch's port of BasicSR, equal to MATLAB), its MATLAB
 pieces against closed forms; BRISQUE's regressor against libsvm; the metrics' per-image means."""
 import importlib
+import importlib.util
 
 import numpy as np
 import pytest
@@ -11,6 +12,9 @@ from derain_toolkit.datasets.synthetic_rain import render_rain, sample_rain_para
 from derain_toolkit.evaluation import brisque_metric, niqe_metric
 from derain_toolkit.evaluation.brisque_metric import BRISQUEMetric, brisque
 from derain_toolkit.evaluation.niqe_metric import NIQEMetric, fit_aggd, imresize_half, niqe, to_gray
+
+needs_brisque = pytest.mark.skipif(importlib.util.find_spec('brisque') is None,
+                                   reason='optional extra not installed: pip install -e .[metrics] (brisque builds libsvm)')
 
 
 @pytest.fixture(scope='module')
@@ -72,6 +76,7 @@ def test_generalised_gaussian_fit_finds_the_shape_of_symmetric_samples(shape, dr
     assert fitted == pytest.approx(shape, abs=0.05) and left == pytest.approx(right, rel=0.02)
 
 
+@needs_brisque
 def test_brisque_regressor_equals_libsvms_prediction(photo, rainy):
     package = brisque_metric._package()  # the brisque package's scorer (libsvm on its model file)
     for image in (photo, rainy):
@@ -80,6 +85,7 @@ def test_brisque_regressor_equals_libsvms_prediction(photo, rainy):
     assert brisque(rainy) > brisque(photo)
 
 
+@needs_brisque
 def test_metrics_average_pred_and_input_scores_per_dataset(photo, rainy):
     pred, inputs = (torch.from_numpy(x).permute(2, 0, 1).float() / 255 for x in (photo, rainy))
     samples = [dict(pred=pred, inputs=inputs, dataset='A'), dict(pred=inputs, inputs=inputs, dataset='B')]

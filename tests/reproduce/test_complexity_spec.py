@@ -8,7 +8,7 @@ import torch
 
 from derain_toolkit import build_model, load_config
 from derain_toolkit.reproduce import get_budget, load_table_spec, reproduce, write_report
-from derain_toolkit.reproduce.complexity import complexity_of
+from derain_toolkit.utils.complexity import complexity_of
 from derain_toolkit.utils.complexity import count_macs, count_parameters, every_route, thop_profile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -24,9 +24,12 @@ def quiet_one_thread():
     torch.set_num_threads(threads)
 
 
-def test_a_samplers_macs_are_those_of_all_its_reverse_steps():
+@pytest.mark.parametrize('sampler', [None, dict(type='MRSampler', steps=5, solver='ode', order=3)])
+def test_a_samplers_macs_are_those_of_all_its_reverse_steps(sampler):
     cfg = load_config(os.path.join(ROOT, 'configs', 'irsde_tiny_synthetic.py'))
-    steps = cfg.model.generator.sample_steps
+    if sampler is not None:
+        cfg.model.generator.sampler = sampler
+    steps = cfg.model.generator.sampler.steps
     counted = complexity_of(cfg.copy(), (1, 3, 16, 16), repeats=0)  # from 1 and 2 steps
     real = count_macs(build_model(cfg).eval(), torch.rand(1, 3, 16, 16), mode='tensor')  # every step run
     assert steps > 2 and counted['MACs total (G)'] * 1e9 == pytest.approx(real['total'], rel=1e-9)

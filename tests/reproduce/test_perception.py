@@ -9,7 +9,7 @@ from derain_toolkit.models.routers.prompts import PROMPT_SETS
 from derain_toolkit.registry import DATASETS
 from derain_toolkit.reproduce import get_budget, load_table_spec, reproduce
 from derain_toolkit.reproduce import perception
-from derain_toolkit.reproduce.budgets import TINY_CLIP, synthetic_loader, synthetic_test_seed
+from derain_toolkit.reproduce.budgets import synthetic_loader, synthetic_test_seed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -55,7 +55,7 @@ def test_shares_are_the_routes_of_the_rows_synthetic_images(tmp_path, monkeypatc
     budget = get_budget('smoke')
     outcome, = reproduce(load_table_spec(str(spec_path)), budget, str(tmp_path / 'work'), progress=False)
     (cfg, router), = built
-    assert cfg['prompts'] == 'table9' and cfg['model_cfg'] == TINY_CLIP and list(router.prompts) == \
+    assert cfg['prompts'] == 'table9' and cfg['model_cfg'] == 'tiny' and list(router.prompts) == \
         list(PROMPT_SETS['table9'])
     # Independently: route each synthetic Rain100H test image (heavy rain) through the same router.
     loader = synthetic_loader('Rain100H', budget, synthetic_test_seed('Rain100H'), train=False)

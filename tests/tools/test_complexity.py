@@ -51,6 +51,19 @@ def test_macs_of_a_plain_model_are_counted_on_meta_and_match_a_real_run(load_too
     assert row['Param (M)'] * 1e6 == pytest.approx(sum(p.numel() for p in model.parameters()), abs=0.5)
 
 
+def test_every_column_is_explained_in_the_help_and_under_the_table(load_tool, capsys):
+    complexity = load_tool('complexity')
+    assert list(complexity.LEGEND) == [c for c in complexity.COLUMNS if c != 'Model']
+    with pytest.raises(SystemExit):
+        complexity.parse_args(['--help'])
+    help_text = capsys.readouterr().out
+    table = complexity.format_table([dict.fromkeys(complexity.COLUMNS, 1.0)], (1, 3, 8, 8), 'cpu')
+    for text in (help_text, table):
+        for column in complexity.COLUMNS[1:]:
+            assert f'  {column}: ' in text, column
+    assert "  on: where the MACs were counted: 'meta' (shapes only, no compute) or 'cpu'" in table
+
+
 def test_fadformer_counts_all_parameters_and_those_that_run(load_tool):
     """FADformer builds a Freq_Fusion.conv_mid in every block and never calls it: 'Param (M)' counts it,
     'Param run (M)' does not (the full-size 7,435,737 / 6,958,041: tests/models/backbones/test_fadformer.py)."""

@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from derain_toolkit.engine.safe_checkpoint import load_local_checkpoint
+from derain_toolkit.checkpoints.safe_checkpoint import load_local_checkpoint
 from derain_toolkit.inference import derain_image, load_model
 
 REPO = Path(__file__).resolve().parents[2]

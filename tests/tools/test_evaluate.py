@@ -52,3 +52,52 @@ def test_make_synthetic_rain_matches_the_dataset(load_tool, tmp_path):
         np.testing.assert_array_equal(read_image(pair.rain_path), sample['rain'])
         np.testing.assert_array_equal(read_image(pair.gt_path), sample['gt'])
         assert float(labels[i]['angle']) == pytest.approx(sample['angle'])
+
+
+def _own_photos(folder):
+    """Three 'photos' of the user: 16-bit RGB and RGBA at the top, 8-bit grayscale in a sub-folder."""
+    rng = np.random.default_rng(1)
+    photos = {'a.png': rng.integers(0, 65536, (40, 56, 3), dtype=np.uint16),
+              'b.png': rng.integers(0, 256, (48, 32, 4), dtype=np.uint8),
+              'sub/c.png': rng.integers(0, 256, (36, 36, 1), dtype=np.uint8)}
+    for name, image in photos.items():
+        write_image(folder / name, image)
+    return photos
+
+
+def test_make_synthetic_rain_on_own_images_keeps_names_sizes_and_the_clean_copy(load_tool, tmp_path):
+    photos = _own_photos(tmp_path / 'mine')
+    out = load_tool('make_synthetic_rain').main([str(tmp_path / 'out'), '--images', str(tmp_path / 'mine'),
+                                                 '--keep-clean', '--patterns', 'heavy', 'light', '--seed', '3'])
+    eight_bit_rgb = {'a.png': np.rint(photos['a.png'] / 65535 * 255).astype(np.uint8),
+                     'b.png': photos['b.png'][:, :, :3], 'sub/c.png': np.repeat(photos['sub/c.png'], 3, axis=2)}
+    labels = list(csv.DictReader((out / 'patterns.csv').open()))
+    assert [(r['rain'], r['norain'], r['pattern']) for r in labels] == [
+        ('rain/a.png', 'norain/a.png', 'heavy'), ('rain/b.png', 'norain/b.png', 'light'),
+        ('rain/sub/c.png', 'norain/sub/c.png', 'heavy')]
+    for name, clean in eight_bit_rgb.items():
+        np.testing.assert_array_equal(read_image(out / 'norain' / name), clean)
+        rain = read_image(out / 'rain' / name)
+        assert rain.shape == clean.shape and rain.dtype == np.uint8
+        # the haze veil pulls towards the atmospheric light (0.85) and screen-blended streaks only brighten:
+        # below that light, rain >= clean up to rounding; and the rain is visible
+        below = clean.astype(int) <= 0.85 * 255
+        assert (rain.astype(int) >= clean.astype(int) - 1)[below].all()
+        assert (rain.astype(int) - clean).mean() > (3 if name != 'b.png' else 0.3)
+    heavy, light = [(read_image(out / 'rain' / n).astype(int) - eight_bit_rgb[n]).mean() for n in ('a.png', 'b.png')]
+    assert heavy > 5 * light  # the patterns cycle: heavy, light, heavy
+    layout, pairs = discover_pairs(str(out), layout='rain800_folders')
+    assert [p.key for p in pairs] == ['a', 'b']  # the top level pairs by stem (sub-folders are not searched)
+
+
+def test_make_synthetic_rain_on_own_images_is_seeded_and_names_a_bad_input(load_tool, tmp_path):
+    _own_photos(tmp_path / 'mine')
+    tool = load_tool('make_synthetic_rain')
+    first = tool.main([str(tmp_path / 'one'), '--images', str(tmp_path / 'mine' / 'a.png')])
+    again = tool.main([str(tmp_path / 'two'), '--images', str(tmp_path / 'mine' / 'a.png')])
+    other = tool.main([str(tmp_path / 'three'), '--images', str(tmp_path / 'mine' / 'a.png'), '--seed', '1'])
+    assert sorted(p.name for p in first.iterdir()) == ['a.png', 'patterns.csv']  # rainy only, named as its input
+    np.testing.assert_array_equal(read_image(first / 'a.png'), read_image(again / 'a.png'))
+    assert not np.array_equal(read_image(first / 'a.png'), read_image(other / 'a.png'))
+    with pytest.raises(FileNotFoundError, match=r"--images: no image file in \['.*nothing\*.jpg'\]"):
+        tool.main([str(tmp_path / 'four'), '--images', str(tmp_path / 'nothing*.jpg')])

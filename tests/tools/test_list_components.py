@@ -10,7 +10,8 @@ def test_prints_every_kind_with_its_parts(load_tool, capsys):
     for kind, registry in PART_REGISTRIES.items():
         assert f'{kind} ({len(registry.module_dict)}):' in printed
     for part in ('RestormerUNet', 'MDTA', 'GDFN', 'L1Loss', 'DLSLoss', 'SyntheticRainDataset', 'PSNRMetric',
-                 'TrainingProgressHook', 'NaNGuardHook', 'AtomicCheckpointHook'):
+                 'TrainingProgressHook', 'NaNGuardHook', 'AtomicCheckpointHook', 'PosteriorSampler',
+                 'EulerMaruyamaSampler', 'MRSampler'):
         assert f'  {part}\n' in printed
 
 

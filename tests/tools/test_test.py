@@ -102,3 +102,30 @@ def test_checkpoint_that_does_not_fit_fails_instead_of_loading_nothing(load_tool
         load_tool('test').main([TINY, str(OFFICIAL / 'restormer_tiny.pth'), '--out', str(tmp_path / 'out'),
                                 '--device', 'cpu', '--cfg-options', 'test_dataloader.dataset.num_samples=1',
                                 'test_dataloader.dataset.image_size=16'])
+
+
+SMALL_TEST = ['--device', 'cpu', '--cfg-options', 'test_dataloader.dataset.num_samples=2',
+              'test_dataloader.dataset.image_size=16']
+
+
+def test_non_finite_output_stops_the_test_naming_image_and_checkpoint(one_thread, run_as_script, tmp_path):
+    torch.manual_seed(0)
+    state = build_model(load_config(TINY)).state_dict()
+    state['backbone.output.weight'][0, 0, 0, 0] = float('nan')
+    save_checkpoint(dict(state_dict=state, meta=dict(iter=0)), str(tmp_path / 'diverged.pth'))
+    out = tmp_path / 'out'
+    message = run_as_script('test', [TINY, str(tmp_path / 'diverged.pth'), '--out', str(out), *SMALL_TEST])
+    assert message.startswith('test.py: ') and '\n' not in message
+    assert 'synthetic-0' in message and str(tmp_path / 'diverged.pth') in message and 'not finite' in message
+    assert not list(out.rglob('*.png')) and not (out / 'metrics.csv').exists()  # no black image, no PSNR 6.52
+
+
+def test_corrupt_checkpoint_is_one_line_naming_the_file(run_as_script, tmp_path):
+    torch.manual_seed(0)
+    save_checkpoint(dict(state_dict=build_model(load_config(TINY)).state_dict(), meta=dict(iter=0)),
+                    str(tmp_path / 'model.pth'))
+    data = (tmp_path / 'model.pth').read_bytes()
+    (tmp_path / 'model.pth').write_bytes(data[:len(data) // 2])
+    message = run_as_script('test', [TINY, str(tmp_path / 'model.pth'), '--out', str(tmp_path / 'out'), *SMALL_TEST])
+    assert message.startswith(f"test.py: Checkpoint '{tmp_path / 'model.pth'}' cannot be read") and '\n' not in message
+    assert 'weights_only' not in message

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from derain_toolkit.engine.runner_utils import PreflightError
-from derain_toolkit.engine.safe_checkpoint import load_local_checkpoint
+from derain_toolkit.checkpoints.safe_checkpoint import load_local_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = str(REPO / 'configs' / 'restormer_tiny_synthetic.py')
@@ -119,3 +119,19 @@ def test_device_cpu_hides_gpus_before_torch_starts(load_tool, monkeypatch):
                             f'sys.path.insert(0, {str(REPO / "tools")!r}); import _bootstrap; {code}'],
                            capture_output=True, text=True, env=dict(os.environ, CUDA_VISIBLE_DEVICES='0'))
     assert probe.stdout.split() == ['False', 'cpu'], probe.stderr[-2000:]
+
+
+def test_resume_from_a_corrupt_checkpoint_is_one_line_naming_the_file(run_as_script, tmp_path):
+    (tmp_path / 'iter_2.pth').write_bytes(b'\x00' * 64)
+    message = run_as_script('train', _train_argv(tmp_path / 'run', 'train_cfg.max_iters=1',
+                                                 extra=['--resume', str(tmp_path / 'iter_2.pth')]))
+    assert message.startswith(f"train.py: Checkpoint '{tmp_path / 'iter_2.pth'}' cannot be read") and '\n' not in message
+    assert 'weights_only' not in message
+
+
+def test_compile_flag_turns_on_mmengine_compile(load_tool, tmp_path):
+    train = load_tool('train')
+    plain = train.build_train_config(train.parse_args([TINY, '--device', 'cpu', '--work-dir', str(tmp_path)]))
+    compiled = train.build_train_config(train.parse_args([TINY, '--device', 'cpu', '--work-dir', str(tmp_path),
+                                                          '--compile']))
+    assert not plain.get('compile') and compiled.compile is True

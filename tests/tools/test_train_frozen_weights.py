@@ -11,8 +11,9 @@ from mmengine.runner import Runner
 
 from derain_toolkit import build_model
 from derain_toolkit.checkpoints.import_checkpoint import CheckpointMismatchError
-from derain_toolkit.engine.safe_checkpoint import load_local_checkpoint
+from derain_toolkit.checkpoints.safe_checkpoint import load_local_checkpoint
 from derain_toolkit.inference import derain_image, load_model
+from derain_toolkit.models.layers.open_clip_loader import TINY_CLIP
 
 REPO = Path(__file__).resolve().parents[2]
 CLIP_RPN = str(REPO / 'configs' / 'clip_rpn_tiny_synthetic.py')
@@ -20,9 +21,9 @@ DACLIP = str(REPO / 'configs' / 'irsde_daclip_tiny_synthetic.py')
 
 
 def _tiny_clip_file(config: str, clip_key: str, tmp_path: Path) -> str:
-    """Save the tiny CLIP of ``config`` (random, seeded) as a local open_clip file: a source to rebuild it from."""
+    """Save the toolkit's tiny CLIP (random, seeded) as a local open_clip file: a source to rebuild it from."""
     torch.manual_seed(0)
-    clip = open_clip.CLIP(**Config.fromfile(config).tiny_clip)
+    clip = open_clip.CLIP(**TINY_CLIP)
     path = tmp_path / f'{clip_key}.pt'
     torch.save(clip.state_dict(), path)
     return str(path)

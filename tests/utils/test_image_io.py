@@ -1,4 +1,8 @@
 """read_image / write_image / float conversions: round trips, channel order, and failures naming the file."""
+import errno
+import os
+import stat
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -90,3 +94,49 @@ def test_to_rgb():
     gray = np.arange(6, dtype=np.uint8).reshape(2, 3, 1)
     assert to_rgb(gray).shape == (2, 3, 3) and (to_rgb(gray)[..., 2] == gray[..., 0]).all()
     assert to_rgb(np.zeros((2, 3, 4), np.uint8)).shape == (2, 3, 3)
+
+
+@pytest.mark.parametrize('orientation', range(1, 9))
+def test_exif_orientation_matches_pillows_exif_transpose(tmp_path, orientation):
+    """Each of the 8 EXIF orientations turns the pixels as Pillow's ImageOps.exif_transpose does (the reference)."""
+    from PIL import ImageOps
+    stored = np.random.default_rng(orientation).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(stored).save(tmp_path / 'photo.png', exif=exif)
+    with Image.open(tmp_path / 'photo.png') as image:
+        expected = np.asarray(ImageOps.exif_transpose(image))
+    np.testing.assert_array_equal(read_image(tmp_path / 'photo.png', exif_orientation=True), expected)
+    np.testing.assert_array_equal(read_image(tmp_path / 'photo.png'), stored)  # datasets: as stored
+
+
+def test_written_file_has_the_usual_mode(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        write_image(tmp_path / 'out.png', np.zeros((4, 4, 3), np.uint8))
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / 'out.png').stat().st_mode) == 0o640  # 0666 minus the umask, not mkstemp's 0600
+
+
+def test_full_disk_names_the_image_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, fd, mode):
+            self.handle = real_fdopen(fd, mode)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, 'fdopen', FullDisk)
+    with pytest.raises(OSError) as error:
+        write_image(tmp_path / 'out.png', np.zeros((4, 4, 3), np.uint8))
+    assert str(tmp_path / 'out.png') in str(error.value) and error.value.errno == errno.ENOSPC
+    assert os.listdir(tmp_path) == []

@@ -5,9 +5,8 @@ import torch
 from torch import nn
 
 from derain_toolkit import build_model, load_config
-from derain_toolkit.reproduce.budgets import TINY_CLIP
-from derain_toolkit.reproduce.complexity import complexity_of
-from derain_toolkit.utils.complexity import count_macs, every_route, thop_profile
+from derain_toolkit.models.layers.open_clip_loader import TINY_CLIP
+from derain_toolkit.utils.complexity import complexity_of, count_macs, every_route, thop_profile
 
 
 @pytest.fixture(autouse=True)

@@ -33,3 +33,11 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = [dict(type='PSNRMetric'), dict(type='SSIMMetric')]
 test_evaluator = val_evaluator
+# DRSformer's official training data (Options/Deraining.yml: Dataset_PairedImage, gt_size 128,
+# geometric_augs): 128x128 crops in one of the 8 flips/rotations. Used by configs/drsformer_<set>.py
+# for Rain200L/H, DID-Data, DDN-Data, SPA-Data.
+drsformer_train_pipeline = [
+    dict(type='PairedRandomCrop', patch_size=128, pad_if_smaller=True, pad_mode='symmetric'),
+    dict(type='PairedRandomDihedral'),
+    dict(type='PairedToTensor'),
+]

@@ -4,7 +4,10 @@
 # ℓ1 between the reverse-SDE mean step and the optimal x*_{t-1} (IRSDEGenerator returns
 # them as pred/target). Test-time sampling as the official test options (sampling_mode:
 # posterior): all T steps of the closed-form posterior from x_T = μ + λz, seed 0 (the
-# official scripts draw unseeded); sampler='euler' gives Euler-Maruyama instead.
+# official scripts draw unseeded). The sampler is a SAMPLERS part: dict(type='EulerMaruyamaSampler')
+# is the official Euler-Maruyama, dict(type='MRSampler', steps=10, solver='ode', order=2,
+# prediction='data') the MR Sampler (arXiv 2502.07856); on the command line:
+# --cfg-options model.generator.sampler.type=MRSampler model.generator.sampler.steps=10
 # The U-Net is the official deraining network (image-restoration-sde, codes/config/deraining,
 # ConditionalUNet(in_nc=3, out_nc=3, nf=64, depth=4)): widths 128/256/512/1024 (64 stem),
 # linear attention at every level, 137,147,523 parameters; the paper text (Sec. V-B) says the
@@ -30,8 +33,7 @@ model = dict(
         num_steps=100,
         eps=0.005,
         schedule='cosine',
-        sampler='posterior',
-        sample_steps=100,
+        sampler=dict(type='PosteriorSampler', steps=100),
         seed=0,
         progress_bar=True),  # daclip=dict(type='DACLIP', ...) adds DA-CLIP guidance
     losses=[dict(type='L1Loss', loss_weight=1.0)],

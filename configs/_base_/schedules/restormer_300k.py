@@ -11,6 +11,9 @@
 # A resume skips the batches trained on by index instead of loading them (the progressive loop
 # extends ResumableIterBasedTrainLoop).
 # The DDSA paper (Sec. 3.2) uses the same shape with lr 1e-4 and fixed 128 patches (ddsa_rain13k.py).
+# The recipe's global batch per stage (8 GPUs x patch_schedule.batch_sizes): on fewer GPUs training
+# accumulates gradients to reach it (derain_toolkit/engine/recipe_batch.py; 8 iterations per step on 1 GPU).
+global_batch_size = [64, 40, 32, 16, 8, 8]
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=3e-4, weight_decay=1e-4, betas=(0.9, 0.999)),

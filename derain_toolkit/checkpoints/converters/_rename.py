@@ -1,8 +1,27 @@
 """The strict key renaming every converter ends with: official key -> toolkit key, or an error naming the rest."""
-from collections.abc import Callable
-from typing import Optional
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, Optional, Union
 
 from torch import Tensor
+
+# (pattern, rename): rename makes a value of the pattern's match, or is a template for ``match.expand``.
+Patterns = Iterable[tuple[re.Pattern, Union[Callable[[re.Match], Any], str]]]
+
+
+def first_match(patterns: Patterns, key: str) -> Any:
+    """What the first pattern that matches the whole of ``key`` makes of it, else ``None``.
+
+    Args:
+        patterns: ``(pattern, rename)`` pairs, tried in order; ``rename`` is called with the
+            match, or (a string) expanded with its groups (``r'attn.\1'``).
+        key: An official key (or a part of one).
+    """
+    for pattern, rename in patterns:
+        match = pattern.fullmatch(key)
+        if match is not None:
+            return rename(match) if callable(rename) else match.expand(rename)
+    return None
 
 
 def rename_state(state: dict[str, Tensor], key_of: Callable[[str], Optional[str]], network: str) -> dict[str, Tensor]:

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from typing import Optional
 
+from derain_toolkit.checkpoints.converters._rename import first_match
 
 _STAGE = re.compile(r'(encoder_level|decoder_level)([123])\.(\d+)\.(.+)|(latent|refinement)\.(\d+)\.(.+)')
 _STAGES = {'encoder_level': 'encoders', 'decoder_level': 'decoders'}
@@ -79,13 +80,8 @@ def block_key(key: str, inner_key: Callable[[str], Optional[str]]) -> Optional[s
 
 def unet_key(key: str) -> Optional[str]:
     """The toolkit key of a resampling, skip-reduction or output key, else ``None``."""
-    for pattern, rename in _RESAMPLING:
-        match = pattern.fullmatch(key)
-        if match is not None:
-            adjacent, level, name = rename(match)
-            return f'{name}.{int(level) - 1}.body.0.weight' if adjacent else None
-    for pattern, rename in _OTHERS:
-        match = pattern.fullmatch(key)
-        if match is not None:
-            return rename(match)
-    return None
+    resampling = first_match(_RESAMPLING, key)
+    if resampling is not None:
+        adjacent, level, name = resampling
+        return f'{name}.{int(level) - 1}.body.0.weight' if adjacent else None
+    return first_match(_OTHERS, key)

@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 from torch import Tensor
 
-from derain_toolkit.checkpoints.converters._rename import rename_state
+from derain_toolkit.checkpoints.converters._rename import first_match, rename_state
 from derain_toolkit.checkpoints.converters.irsde_unet import irsde_unet_key
 from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 
@@ -57,11 +57,7 @@ _PATTERNS: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
 
 def daclip_unet_key(key: str) -> str | None:
     """The toolkit key of one key of the official DA-CLIP ``ConditionalUNet``, or ``None`` when it has none."""
-    for pattern, rename in _PATTERNS:
-        match = pattern.fullmatch(key)
-        if match is not None:
-            return rename(match)
-    return irsde_unet_key(key)
+    return first_match(_PATTERNS, key) or irsde_unet_key(key)
 
 
 @CHECKPOINT_CONVERTERS.register_module('daclip_unet')

@@ -27,7 +27,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from derain_toolkit.checkpoints.converters._rename import unmapped_error
+from derain_toolkit.checkpoints.converters._rename import first_match, rename_state, unmapped_error
 from derain_toolkit.checkpoints.converters._restormer_layout import block_key, unet_key
 from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 
@@ -47,13 +47,8 @@ _MEFC_INNER = {
     re.compile(r'1\._ops\.(\d+)\._out\.0\.weight'): r'layers.\1.fuse.0.weight',
 }
 _MEFC_SLOT = {'encoder_level0': 'patch_embed.1', 'refinement': 'refinement'}
-
-
-def _rename(table: dict, key: str) -> Optional[str]:
-    for pattern, replacement in table.items():
-        if pattern.fullmatch(key):
-            return pattern.sub(replacement, key)
-    return None
+_NETWORK = ('DRSformer (DRSformer_arch.DRSformer, Options/Deraining.yml; the MEFC-free '
+            'DRSformer_arch_200L+SPA.py variant is not supported)')
 
 
 def drsformer_key(key: str) -> Optional[str]:
@@ -62,16 +57,19 @@ def drsformer_key(key: str) -> Optional[str]:
         return f'patch_embed.0.{key.rsplit(".", 1)[1]}'
     mefc = _MEFC.fullmatch(key)
     if mefc is not None:
-        inner = _rename(_MEFC_INNER, mefc[2])
+        inner = first_match(_MEFC_INNER.items(), mefc[2])
         return None if inner is None else f'{_MEFC_SLOT[mefc[1]]}.{inner}'
-    return block_key(key, lambda inner: _rename(_BLOCK_INNER, inner)) or unet_key(key)
+    return block_key(key, lambda inner: first_match(_BLOCK_INNER.items(), inner)) or unet_key(key)
 
 
-def _branch_weights_key(key: str) -> Optional[str]:
-    """``<block>.attn.branch_weights`` for an official TKSA weight key ``<block>.attn.attnN``, else ``None``."""
-    if _BRANCH_WEIGHT.fullmatch(key) is None:
-        return None
-    return block_key(key, lambda inner: 'attn.branch_weights')
+def _key_of(key: str) -> Optional[str]:
+    """:func:`drsformer_key`, and for an official TKSA weight ``<block>.attn.attnN`` the toolkit's
+    ``<block>.attn.branch_weights`` with ``.N`` appended (the four are stacked after the rename)."""
+    branch = _BRANCH_WEIGHT.fullmatch(key)
+    if branch is None:
+        return drsformer_key(key)
+    target = block_key(key, lambda inner: 'attn.branch_weights')
+    return None if target is None else f'{target}.{branch[1]}'
 
 
 @CHECKPOINT_CONVERTERS.register_module('drsformer')
@@ -82,23 +80,15 @@ def convert_drsformer(state: dict[str, Tensor]) -> dict[str, Tensor]:
         KeyError: Naming every official key that has no toolkit counterpart (including
             the TKSA weights ``attnN`` of a block that lacks some of the four).
     """
-    converted, unmapped, branch_weights = {}, [], {}
-    for key, value in state.items():
-        target = _branch_weights_key(key)
-        if target is not None:
-            branch_weights.setdefault(target, {})[int(_BRANCH_WEIGHT.fullmatch(key)[1])] = (key, value)
-            continue
-        new_key = drsformer_key(key)
-        if new_key is None:
-            unmapped.append(key)
-        else:
-            converted[new_key] = value
-    for target, weights in branch_weights.items():
-        if sorted(weights) != list(range(1, _NUM_BRANCHES + 1)):
-            unmapped.extend(key for key, _ in weights.values())
-        else:  # attn1..attn4, each of shape (1,) -> (4,)
-            converted[target] = torch.cat([weights[i][1].reshape(1) for i in range(1, _NUM_BRANCHES + 1)])
-    if unmapped:
-        raise unmapped_error(unmapped, 'DRSformer (DRSformer_arch.DRSformer, Options/Deraining.yml; the '
-                                       'MEFC-free DRSformer_arch_200L+SPA.py variant is not supported)')
+    converted = rename_state(state, _key_of, _NETWORK)
+    branch_weights: dict[str, dict[int, tuple[str, Tensor]]] = {}
+    for key in filter(_BRANCH_WEIGHT.fullmatch, state):
+        target, number = _key_of(key).rsplit('.', 1)
+        branch_weights.setdefault(target, {})[int(number)] = (key, converted.pop(f'{target}.{number}'))
+    incomplete = [key for weights in branch_weights.values() if sorted(weights) != list(range(1, _NUM_BRANCHES + 1))
+                  for key, _ in weights.values()]
+    if incomplete:
+        raise unmapped_error(incomplete, _NETWORK)
+    for target, weights in branch_weights.items():  # attn1..attn4, each of shape (1,) -> (4,)
+        converted[target] = torch.cat([weights[i][1].reshape(1) for i in range(1, _NUM_BRANCHES + 1)])
     return converted

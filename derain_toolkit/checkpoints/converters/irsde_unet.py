@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 from torch import Tensor
 
-from derain_toolkit.checkpoints.converters._rename import rename_state
+from derain_toolkit.checkpoints.converters._rename import first_match, rename_state
 from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 
 _RES_BLOCK = r'((?:downs|ups)\.\d+\.[01]|mid_block[12]|final_res_block)'
@@ -55,11 +55,7 @@ _PATTERNS: tuple[tuple[re.Pattern, Callable[[re.Match], str | None]], ...] = (
 
 def irsde_unet_key(key: str) -> str | None:
     """The toolkit key of one key of the official IR-SDE ``ConditionalUNet``, or ``None`` when it has none."""
-    for pattern, rename in _PATTERNS:
-        match = pattern.fullmatch(key)
-        if match is not None:
-            return rename(match)
-    return None
+    return first_match(_PATTERNS, key)
 
 
 @CHECKPOINT_CONVERTERS.register_module('irsde_unet')

@@ -40,6 +40,7 @@ from collections.abc import Callable
 
 from torch import Tensor
 
+from derain_toolkit.checkpoints.converters._rename import first_match, rename_state
 from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 
 _PARAM = r'(weight|bias)'
@@ -92,11 +93,7 @@ _PATTERNS: tuple[tuple[re.Pattern, Callable[[re.Match], str | None]], ...] = (
 
 def mprnet_key(key: str) -> str | None:
     """The toolkit key of one official MPRNet key, or ``None`` when it has none."""
-    for pattern, rename in _PATTERNS:
-        match = pattern.fullmatch(key)
-        if match is not None:
-            return rename(match)
-    return None
+    return first_match(_PATTERNS, key)
 
 
 @CHECKPOINT_CONVERTERS.register_module('mprnet')
@@ -106,14 +103,4 @@ def convert_mprnet(state: dict[str, Tensor]) -> dict[str, Tensor]:
     Raises:
         KeyError: Naming every official key that has no toolkit counterpart.
     """
-    converted, unmapped = {}, []
-    for key, value in state.items():
-        new_key = mprnet_key(key)
-        if new_key is None:
-            unmapped.append(key)
-        else:
-            converted[new_key] = value
-    if unmapped:
-        raise KeyError(f'{len(unmapped)} keys of the checkpoint are not keys of the official MPRNet '
-                       f'(swz30/MPRNet Deraining/MPRNet.py, class MPRNet): {unmapped}')
-    return converted
+    return rename_state(state, mprnet_key, 'MPRNet (swz30/MPRNet Deraining/MPRNet.py, class MPRNet)')

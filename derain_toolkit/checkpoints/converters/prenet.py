@@ -21,16 +21,17 @@ import re
 import torch
 from torch import Tensor
 
+from derain_toolkit.checkpoints.converters._rename import first_match, rename_state
 from derain_toolkit.registry import CHECKPOINT_CONVERTERS
 
 _GATES = ('i', 'f', 'g', 'o')
-_RENAMES = (
+_PATTERNS = (
     (re.compile(r'conv0\.0\.(weight|bias)'), lambda m: f'fuse.0.{m[1]}'),
     (re.compile(r'res_conv([1-9]\d*)\.([02])\.(weight|bias)'),
      lambda m: f'res_blocks.{int(m[1]) - 1}.body.{m[2]}.{m[3]}'),
     (re.compile(r'conv\.0\.(weight|bias)'), lambda m: f'out.{m[1]}'),
+    (re.compile(r'conv_([ifgo])\.0\.(weight|bias)'), lambda m: f'gates.{m[2]}.{m[1]}'),  # fused below
 )
-_GATE_KEY = re.compile(r'conv_([ifgo])\.0\.(weight|bias)')
 
 
 @CHECKPOINT_CONVERTERS.register_module('prenet')
@@ -41,22 +42,10 @@ def convert_prenet(state: dict[str, Tensor]) -> dict[str, Tensor]:
         KeyError: Naming every official key that has no toolkit counterpart, or the gate
             keys missing when only some of the four gates are present.
     """
-    converted, gates, unmapped = {}, {}, []
-    for key, value in state.items():
-        gate = _GATE_KEY.fullmatch(key)
-        if gate is not None:
-            gates[(gate[1], gate[2])] = value
-            continue
-        for pattern, rename in _RENAMES:
-            match = pattern.fullmatch(key)
-            if match is not None:
-                converted[rename(match)] = value
-                break
-        else:
-            unmapped.append(key)
-    if unmapped:
-        raise KeyError(f'{len(unmapped)} keys of the checkpoint are not keys of the official PReNet '
-                       f'(csdwren/PReNet networks.PReNet): {unmapped}')
+    converted = rename_state(state, lambda key: first_match(_PATTERNS, key),
+                             'PReNet (csdwren/PReNet networks.PReNet)')
+    gates = {(name, kind): converted.pop(f'gates.{kind}.{name}') for name in _GATES for kind in ('weight', 'bias')
+             if f'gates.{kind}.{name}' in converted}
     for kind in ('weight', 'bias'):
         present = [name for name in _GATES if (name, kind) in gates]
         if not present:

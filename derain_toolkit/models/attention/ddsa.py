@@ -15,8 +15,8 @@ shares its parameter names (a dense-only DDSA loads an MDTA state dict).
   sparse Transformer DRSformer [27] do; ``qk_scaling='sqrt_d'`` is Eq. (4) taken
   literally.
 * Eq. (5), the top-k mask: each row of ``P`` keeps its ``k = max(1,
-  floor(topk_ratio * d))`` largest entries (the paper's "head number k = 0.7" is
-  this ratio). Exactly ``k`` entries are kept even when values tie, because the
+  floor(topk_ratio * d))`` largest entries (``layers/topk.py``, shared with TKSA; the
+  paper's "head number k = 0.7" is this ratio). Exactly ``k`` entries are kept even when values tie, because the
   kept positions come from ``torch.topk`` indices, not from a threshold. What the
   dropped entries become is ``masked_fill``:
 
@@ -41,6 +41,7 @@ import torch
 from torch import nn
 
 from derain_toolkit.models.attention.mdta import MDTA
+from derain_toolkit.models.layers.topk import topk_size
 from derain_toolkit.registry import ATTENTION
 
 _QK_SCALINGS = ('l2_temperature', 'sqrt_d')
@@ -88,7 +89,7 @@ class DDSA(MDTA):
         self.dense = dense
         self.sparse = sparse
         self.head_dim = dim // num_heads
-        self.topk = max(1, int(topk_ratio * self.head_dim))
+        self.topk = topk_size(topk_ratio, self.head_dim)
         self.qk_scaling = qk_scaling
         self.masked_fill = masked_fill
         if qk_scaling == 'sqrt_d':
@@ -105,7 +106,7 @@ class DDSA(MDTA):
     def topk_mask(self, logits: torch.Tensor) -> torch.Tensor:
         """Boolean mask of M(., k) in Eq. (5): True at the ``k`` largest entries of each row."""
         index = logits.topk(self.topk, dim=-1).indices  # (B, heads, d, k)
-        return torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, index, True)
+        return torch.zeros_like(logits, dtype=torch.bool).scatter(-1, index, torch.ones_like(index, dtype=torch.bool))
 
     def sparse_attention(self, logits: torch.Tensor) -> torch.Tensor:
         """``softmax(M(P, k))`` with the dropped entries at ``masked_fill`` (``-inf``: k non-zeros per row)."""

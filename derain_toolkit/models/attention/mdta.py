@@ -19,6 +19,8 @@ class MDTA(nn.Module):
         bias: Biases in the convolutions.
     """
 
+    global_context = True  # Q Kᵀ sums over every pixel of the input (tiling, inference.py)
+
     def __init__(self, dim: int, num_heads: int, bias: bool = False) -> None:
         super().__init__()
         if dim % num_heads:

@@ -75,6 +75,8 @@ class MGCA(nn.Module):
         residual: Add ``F`` to the final cross-attention output.
     """
 
+    global_context = True  # its cross-attentions sum over every pixel (tiling, inference.py)
+
     def __init__(self, dim: int, num_heads: int, bias: bool = False, reduction: int = 4,
                  spatial_kernel: int = 7, residual: bool = True) -> None:
         super().__init__()

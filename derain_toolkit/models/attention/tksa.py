@@ -20,19 +20,19 @@ function up to float rounding; checked against the official outputs in
 indices, as in the official code, so exactly ``k`` entries survive even with ties.
 """
 from collections.abc import Sequence
-from fractions import Fraction
 
 import torch
 from torch import nn
 
 from derain_toolkit.models.attention.mdta import MDTA
+from derain_toolkit.models.layers.topk import topk_size
 from derain_toolkit.registry import ATTENTION
 
 
 def _topk_softmax(logits: torch.Tensor, k: int) -> torch.Tensor:
     """Softmax over the ``k`` largest entries of each row of ``logits``; the others get weight 0."""
     index = logits.topk(k, dim=-1).indices  # (B, heads, d, k)
-    keep = torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, index, True)
+    keep = torch.zeros_like(logits, dtype=torch.bool).scatter(-1, index, torch.ones_like(index, dtype=torch.bool))
     return logits.masked_fill(~keep, float('-inf')).softmax(dim=-1)
 
 
@@ -59,8 +59,7 @@ class TKSA(MDTA):
             raise ValueError(f'TKSA topk_ratios must be fractions in (0, 1], got {list(topk_ratios)}; '
                              'DRSformer uses (1/2, 2/3, 3/4, 4/5).')
         head_dim = dim // num_heads
-        # Exact fractions: the official int(C*2/3) is 32 for C = 48, the float 2/3 * 48 need not be.
-        self.topks = [max(1, int(Fraction(ratio).limit_denominator(1000) * head_dim)) for ratio in topk_ratios]
+        self.topks = [topk_size(ratio, head_dim) for ratio in topk_ratios]
         self.branch_weights = nn.Parameter(torch.full((len(self.topks), ), branch_weight_init))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -35,7 +35,7 @@ import copy
 import json
 import warnings
 from collections.abc import Sequence
-from typing import Optional
+from typing import Optional, Union
 
 import torch
 from torch import nn
@@ -95,6 +95,12 @@ class CLIPRPN(nn.Module):
 
     uses_sample_keys = True  # the Derainer passes keys=[...] for the route cache
 
+    @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant: no route cache (it names files of the real data), mask heads of
+        width 4 (its U-Net and router shrink as parts of their own)."""
+        return dict(route_cache=None, mask_hidden_channels=4)
+
     def __init__(self,
                  backbone: dict,
                  router: dict,
@@ -146,20 +152,53 @@ class CLIPRPN(nn.Module):
             routes[missing] = self.router(x[missing]).to(routes.device)
         return routes
 
-    def _run_branch(self, x: torch.Tensor, route: int) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """The shared backbone with route ``route``'s neck; returns the prediction and the mask logits."""
+    def _run_branch(self, x: torch.Tensor, route: Union[int, torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """The shared backbone with route ``route``'s neck; returns the prediction and the mask logits.
+
+        ``route`` is an int, or a 0-dim LongTensor for :meth:`forward_one_graph`: then every
+        route's branch runs at each level and the route's output is selected by indexing.
+        """
         logits: list[torch.Tensor] = []
-        branches = self.branches[route]
         padded = pad_to_multiple(x, self.backbone.pad_multiple)[0] if self.mask_heads is not None else x
 
         def neck(level: int, feat: torch.Tensor) -> torch.Tensor:
-            if self.mask_heads is None:
-                return branches[level](feat)
-            level_logits = self.mask_heads[level](padded, feat.shape[-2:])  # (b, 1, h, w)
-            logits.append(level_logits)
-            return branches[level](feat, RainMaskHead.probability(level_logits))
+            mask = ()
+            if self.mask_heads is not None:
+                level_logits = self.mask_heads[level](padded, feat.shape[-2:])  # (b, 1, h, w)
+                logits.append(level_logits)
+                mask = (RainMaskHead.probability(level_logits), )
+            if isinstance(route, int):
+                return self.branches[route][level](feat, *mask)
+            every = torch.stack([branches[level](feat, *mask) for branches in self.branches])  # (routes, b, c, h, w)
+            return every[route]
 
         return self.backbone(x, neck=neck), logits
+
+    def forward_one_graph(self, x: torch.Tensor, router_pixels: Optional[torch.Tensor] = None) -> dict:
+        """One traceable forward serving every route, for ONNX export (a batch of one image).
+
+        The route is chosen inside the graph: ``argmax`` of the router's Eq. (2) on
+        ``router_pixels`` (the router's prepared CLIP input, :func:`clip_image_input`; the
+        router's own input for routers without one, such as ``NoRouter``). At each level
+        every route's branch runs on the shared feature and the route's output is kept, so the
+        prediction equals :meth:`forward`'s; the extra cost is the other routes' branches.
+        No route cache.
+
+        Returns:
+            ``dict(pred=(1, 3, H, W), masks=[(1, 1, h_l, w_l) per level], routes=(1,))``.
+        """
+        routes = (self.router.pixel_probabilities(router_pixels).argmax(dim=-1) if router_pixels is not None
+                  else self.router(x))  # (1,)
+        pred, logits = self._run_branch(x, routes[0])
+        return dict(pred=pred, masks=[RainMaskHead.probability(level) for level in logits], routes=routes)
+
+    def run_every_route(self, x: torch.Tensor, with_router: bool = True) -> None:
+        """Run the router once (``with_router``), then every branch on the whole batch: the
+        "all routes" MAC convention of :func:`derain_toolkit.utils.complexity.every_route`."""
+        if with_router:
+            self.router(x)
+        for route in range(self.num_branches):
+            self._run_branch(x, route)
 
     def forward(self, x: torch.Tensor, keys: Optional[Sequence[str]] = None) -> dict:
         """Args:

@@ -51,7 +51,9 @@ from torch import nn
 
 from derain_toolkit.models.layers.channel_layer_norm import ChannelLayerNorm
 from derain_toolkit.models.layers.linear_attention import LinearAttention
+from derain_toolkit.models.layers.open_clip_loader import TINY_CLIP
 from derain_toolkit.models.layers.padding import crop_to, pad_to_multiple
+from derain_toolkit.models.layers.recomputable import Recomputable
 from derain_toolkit.models.layers.spatial_transformer import SpatialTransformer
 from derain_toolkit.registry import BACKBONES
 
@@ -72,7 +74,7 @@ class _SinusoidalEmbedding(nn.Module):
         return torch.cat([angles.sin(), angles.cos()], dim=-1)  # (B, dim)
 
 
-class _ResBlock(nn.Module):
+class _ResBlock(Recomputable):
     """conv3 → (1 + scale, shift) from the time embedding → SiLU → conv3 → SiLU, plus a (1x1) skip."""
 
     def __init__(self, dim_in: int, dim_out: int, time_dim: int) -> None:
@@ -90,7 +92,7 @@ class _ResBlock(nn.Module):
         return h + self.skip(x)
 
 
-class _AttentionSlot(nn.Module):
+class _AttentionSlot(Recomputable):
     """Pre-norm residual attention ``x + attn(LN(x))``; the ``SpatialTransformer`` also reads the context."""
 
     def __init__(self, dim: int, attn: nn.Module) -> None:
@@ -136,6 +138,12 @@ class ConditionalUNet(nn.Module):
         degradation_prompt: Add the degradation-weighted prompt to the time embedding.
     """
 
+    @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant: ``nf=8``, one head of 8 channels, the embedding width of the
+        tiny CLIP (DA-CLIP's embeddings must fit it)."""
+        return dict(nf=8, heads=1, dim_head=8, embed_dim=TINY_CLIP['embed_dim'])
+
     def __init__(self,
                  in_channels: int = 3,
                  out_channels: int = 3,
@@ -154,6 +162,7 @@ class ConditionalUNet(nn.Module):
         if attention not in _ATTENTION_TYPES:
             raise ValueError(f'ConditionalUNet: attention must be one of {_ATTENTION_TYPES}, got {attention!r}')
         self.depth = len(ch_mult)
+        self.pad_multiple = 2**self.depth
         self.content_cross_attention = content_cross_attention
         self.degradation_prompt = degradation_prompt
         time_dim = nf * 4
@@ -235,7 +244,7 @@ class ConditionalUNet(nn.Module):
             Predicted noise (B, out_channels, H, W).
         """
         self._check_guidance(content, degradation)
-        x, size = pad_to_multiple(torch.cat([x_t - mu, mu], dim=1), 2 ** self.depth)  # (B, 6, H', W')
+        x, size = pad_to_multiple(torch.cat([x_t - mu, mu], dim=1), self.pad_multiple)  # (B, 6, H', W')
         x = self.init_conv(x)
         x_init = x
         t = torch.as_tensor(t, device=x.device).reshape(-1)  # (B,) or (1,)

@@ -20,8 +20,12 @@ in ``tests/models/backbones/test_drsformer.py`` (parameters of the built network
 with ``utils/complexity.py`` on the meta device), and the official weights converted by
 ``checkpoints/converters/drsformer.py`` reproduce the official outputs there. The
 official network does not pad (its test script reflect-pads to a multiple of 8 and
-crops); the toolkit pads inside forward with the same rule. The official variant
-without MEFC for Rain200L/SPA-Data (``DRSformer_arch_200L+SPA.py``) is not built here.
+crops); the toolkit pads inside forward with the same rule.
+
+``use_mefc=False`` builds the official variant without MEFC that DRSformer trains for
+Rain200L and SPA-Data (README "we do not use MEFC for training Rain200L and SPA-Data";
+``basicsr/models/archs/DRSformer_arch_200L+SPA.py``: no ``encoder_level0``, no
+``refinement``): **32,610,304 parameters**, its weights converted by the same converter.
 """
 from collections.abc import Sequence
 from typing import Optional
@@ -47,7 +51,15 @@ class DRSformer(RestormerUNet):
         attn: ``ATTENTION`` config of every block (TKSA in DRSformer).
         ffn: ``FEEDFORWARDS`` config of every block (MSFN in DRSformer).
         mefc_steps: Expert layers of each MEFC (4 in DRSformer).
+        use_mefc: Build the two MEFCs (``False``: the official Rain200L / SPA-Data variant).
     """
+
+    @classmethod
+    def tiny_overrides(cls, cfg: dict) -> dict:
+        """The smoke budgets' variant (``configs/drsformer_tiny_synthetic.py``'s sizes): the U-Net's
+        :meth:`~RestormerUNet.tiny_levels` (no refinement blocks: MEFC refines), expansion 2,
+        2-step MEFCs; the TKSA and MSFN types are kept."""
+        return dict(cls.tiny_levels(cfg), ffn_expansion_factor=2.0, mefc_steps=2)
 
     def __init__(self,
                  inp_channels: int = 3,
@@ -60,11 +72,15 @@ class DRSformer(RestormerUNet):
                  layernorm_type: str = 'WithBias',
                  attn: Optional[dict] = None,
                  ffn: Optional[dict] = None,
-                 mefc_steps: int = 4) -> None:
+                 mefc_steps: int = 4,
+                 use_mefc: bool = True) -> None:
         super().__init__(
             inp_channels, out_channels, dim, num_blocks, num_refinement_blocks=0, heads=heads,
             ffn_expansion_factor=ffn_expansion_factor, bias=bias, layernorm_type=layernorm_type,
             attn=attn if attn is not None else dict(type='TKSA'),
             ffn=ffn if ffn is not None else dict(type='MSFN'))
-        self.patch_embed = nn.Sequential(self.patch_embed, MEFC(dim, mefc_steps))
-        self.refinement = MEFC(dim * 2, mefc_steps)
+        if use_mefc:
+            self.patch_embed = nn.Sequential(self.patch_embed, MEFC(dim, mefc_steps))
+            self.refinement = MEFC(dim * 2, mefc_steps)
+        else:  # the refinement stays the parent's empty stage; patch_embed.0 keeps the converter's keys
+            self.patch_embed = nn.Sequential(self.patch_embed)

@@ -77,6 +77,8 @@ def _join(x: torch.Tensor, dim: int) -> torch.Tensor:
 class _ChannelAttention(nn.Module):
     """Squeeze-and-excitation: ``x * σ(conv1x1(ReLU(conv1x1(avgpool(x)))))`` (official ``CALayer``)."""
 
+    global_context = True  # squeeze-and-excitation pools the whole feature (tiling, inference.py)
+
     def __init__(self, channels: int, reduction: int, bias: bool) -> None:
         super().__init__()
         self.body = nn.Sequential(
@@ -208,7 +210,9 @@ class _ORSNet(nn.Module):
 
 @BACKBONES.register_module()
 class MPRNet(nn.Module):
-    """Args:
+    """Attributes: ``pad_multiple`` (8), the multiple inputs are padded to.
+
+    Args:
         in_channels: Input image channels.
         out_channels: Output image channels (equal to ``in_channels``: every stage adds the input).
         n_feat: Channels of the shallow features and of the first U-Net level (40).
@@ -219,6 +223,12 @@ class MPRNet(nn.Module):
         reduction: Channel-attention reduction (4).
         bias: Biases in the convolutions (those the official code always builds without stay without).
     """
+
+    @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant (``configs/mprnet_tiny_synthetic.py``'s sizes): 8 channels (+4 per
+        level, +4 in ORSNet), 1 CAB per ORB, reduction 2."""
+        return dict(n_feat=8, scale_unetfeats=4, scale_orsnetfeats=4, num_cab=1, reduction=2)
 
     def __init__(self,
                  in_channels: int = 3,
@@ -231,6 +241,7 @@ class MPRNet(nn.Module):
                  reduction: int = 4,
                  bias: bool = False) -> None:
         super().__init__()
+        self.pad_multiple = _PAD_MULTIPLE
         if in_channels != out_channels:
             raise ValueError(f'MPRNet adds the input to every stage output: in_channels ({in_channels}) '
                              f'must equal out_channels ({out_channels})')
@@ -250,7 +261,7 @@ class MPRNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor | list[torch.Tensor]]:
         """Derain ``x`` (B, C, H, W) of any size: ``dict(pred=(B,C,H,W), stages=[stage 1, 2, 3])``."""
-        padded, size = pad_to_multiple(x, _PAD_MULTIPLE)
+        padded, size = pad_to_multiple(x, self.pad_multiple)
         halves = _split(padded, dim=2)  # (2B, C, H/2, W): top halves, then bottom halves
         quarters = _split(halves, dim=3)  # (4B, C, H/2, W/2): left quarters, then right quarters
 

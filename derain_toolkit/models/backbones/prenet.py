@@ -60,6 +60,12 @@ class PReNet(nn.Module):
         num_res_blocks: Residual blocks per stage (5).
     """
 
+    @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant (``configs/prenet_tiny_synthetic.py``'s sizes): 8 channels,
+        3 stages, 2 residual blocks."""
+        return dict(channels=8, stages=3, num_res_blocks=2)
+
     def __init__(self, in_channels: int = 3, channels: int = 32, stages: int = 6, num_res_blocks: int = 5) -> None:
         super().__init__()
         if stages < 1:

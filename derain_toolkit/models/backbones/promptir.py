@@ -71,6 +71,12 @@ class PromptIR(RestormerUNet):
             forward never calls (for strict loading of official checkpoints).
     """
 
+    @classmethod
+    def tiny_overrides(cls, cfg: dict) -> dict:
+        """The smoke budgets' variant: as :class:`RestormerUNet`'s but width 12 (at 8 the prompt widths,
+        ``dim * 20 // 3 = 53``..., leave odd block widths), expansion 2, prompts at 8/16/32 px."""
+        return dict(super().tiny_overrides(cfg), dim=12, ffn_expansion_factor=2.0, prompt_sizes=(8, 16, 32))
+
     def __init__(self,
                  inp_channels: int = 3,
                  out_channels: int = 3,

@@ -44,6 +44,23 @@ class RestormerUNet(nn.Module):
         refinement_heads: Heads of the refinement blocks (default ``heads[0]``).
     """
 
+    @staticmethod
+    def tiny_levels(cfg: dict) -> dict:
+        """The U-Net part of every tiny variant of the family: width 8, one block per level
+        (the number of levels kept), at most 2 heads per level."""
+        return dict(dim=8, num_blocks=tuple(1 for _ in cfg.get('num_blocks', (4, 6, 6, 8))),
+                    heads=tuple(min(2, h) for h in cfg.get('heads', (1, 2, 4, 8))))
+
+    @classmethod
+    def tiny_overrides(cls, cfg: dict) -> dict:
+        """The smoke budgets' variant of ``cfg``: :meth:`tiny_levels`, at most one refinement
+        block (of at most 2 heads); the attention and feed-forward types are kept, so
+        ablations survive."""
+        overrides = dict(cls.tiny_levels(cfg), num_refinement_blocks=min(1, cfg.get('num_refinement_blocks', 4)))
+        if cfg.get('refinement_heads') is not None:
+            overrides['refinement_heads'] = min(2, cfg['refinement_heads'])
+        return overrides
+
     def __init__(self,
                  inp_channels: int = 3,
                  out_channels: int = 3,

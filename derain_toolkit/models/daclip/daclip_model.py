@@ -27,7 +27,7 @@ PIL images of uint8, so values differ by rounding.
 import os
 import warnings
 from collections.abc import Sequence
-from typing import Optional
+from typing import Optional, Union
 
 import torch
 import torch.nn.functional as F
@@ -41,7 +41,9 @@ from derain_toolkit.models.daclip.controller import (
 )
 from derain_toolkit.models.layers.open_clip_loader import (
     build_open_clip,
+    clip_image_input,
     clip_weights_problem,
+    resolve_model_cfg,
 )
 from derain_toolkit.registry import MODELS
 
@@ -85,7 +87,8 @@ class DACLIP(nn.Module):
             CLIP weights; not used when ``controller_checkpoint`` holds CLIP weights (the
             released file does). ``None`` needs ``allow_random_init=True`` (tiny tests only).
         allow_random_init: Accept a randomly initialised CLIP.
-        model_cfg: A custom open_clip model config (tiny models for tests); the official
+        model_cfg: A custom open_clip model config, or ``'tiny'`` (the toolkit's tiny random
+            CLIP, :data:`~derain_toolkit.models.layers.open_clip_loader.TINY_CLIP`); the official
             ``custom_text`` flag is accepted and ignored (DA-CLIP always builds ``CLIP``).
         controller_checkpoint: The released DA-CLIP checkpoint (``daclip_ViT-B-32.pt``: CLIP and
             controller; bare, under ``state_dict``, with or without ``module.``) or a
@@ -95,15 +98,18 @@ class DACLIP(nn.Module):
         warn_untrained: Warn when no ``controller_checkpoint`` is given.
     """
 
+    global_context = True  # the CLIP embeddings describe the whole image (tiling, inference.py)
+
     def __init__(self,
                  clip_model: str = 'ViT-B-32',
                  pretrained: Optional[str] = 'laion2b_s34b_b79k',
                  allow_random_init: bool = False,
-                 model_cfg: Optional[dict] = None,
+                 model_cfg: Optional[Union[dict, str]] = None,
                  controller_checkpoint: Optional[str] = None,
                  warn_untrained: bool = True) -> None:
         super().__init__()
         state = _read_daclip_state(controller_checkpoint) if controller_checkpoint is not None else None
+        model_cfg = resolve_model_cfg(model_cfg)
         if model_cfg is not None:
             model_cfg = {k: v for k, v in model_cfg.items() if k != 'custom_text'}
         with warnings.catch_warnings():
@@ -127,6 +133,17 @@ class DACLIP(nn.Module):
             warnings.warn('DACLIP: no controller_checkpoint given; the controller is at its zero-initialised start, '
                           'so the content embedding equals plain CLIP\'s. Give the released daclip_ViT-B-32.pt '
                           f'({_CHECKPOINT_KEY}) or train one with tools/train_daclip.py.')
+
+    @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant: the tiny random CLIP, no controller checkpoint."""
+        return dict(pretrained=None, allow_random_init=True, model_cfg='tiny', controller_checkpoint=None,
+                    warn_untrained=False)
+
+    @staticmethod
+    def random_init_overrides(cfg: dict) -> dict:
+        """Same size, random weights, no controller file: for counting parameters and MACs offline."""
+        return dict(pretrained=None, allow_random_init=True, controller_checkpoint=None, warn_untrained=False)
 
     @staticmethod
     def preflight(cfg: dict) -> list[str]:
@@ -187,18 +204,7 @@ class DACLIP(nn.Module):
     def preprocess(self, images: torch.Tensor) -> torch.Tensor:
         """(B, 3, H, W) in [0, 1] → normalised (B, 3, S, S) CLIP input (official ``clip_transform``:
         shorter side resized to S, centre crop)."""
-        height, width = images.shape[-2:]
-        size = self.image_size
-        if (height, width) != (size, size):
-            short, long = min(height, width), max(height, width)
-            new_long = int(size * long / short)
-            new_size = (size, new_long) if height <= width else (new_long, size)
-            images = F.interpolate(images, size=new_size, mode='bicubic', align_corners=False,
-                                   antialias=True).clamp(0, 1)
-            top = int(round((new_size[0] - size) / 2.0))
-            left = int(round((new_size[1] - size) / 2.0))
-            images = images[..., top:top + size, left:left + size]
-        return (images - self.image_mean) / self.image_std
+        return clip_image_input(images, self.image_size, self.image_mean, self.image_std)
 
     def encode_image(self, pixels: torch.Tensor, control: bool = False,
                      normalize: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:

@@ -32,6 +32,6 @@ class LayerNorm2d(nn.Module):
         if self.bias is None:
             var = x.var(dim=1, keepdim=True, unbiased=False)
             return x / torch.sqrt(var + self.eps) * self.weight[None, :, None, None]
-        normed = F.layer_norm(x.permute(0, 2, 3, 1), (x.shape[1],), self.weight, self.bias, self.eps)
+        normed = F.layer_norm(x.permute(0, 2, 3, 1), self.weight.shape, self.weight, self.bias, self.eps)
         normed = normed.permute(0, 3, 1, 2)  # (B, C, H, W), channels-last strides
         return normed if x.is_contiguous(memory_format=torch.channels_last) else normed.contiguous()

@@ -30,6 +30,8 @@ class LinearAttention(nn.Module):
         dim_head: Channels per head.
     """
 
+    global_context = True  # k is softmaxed over every position of the input (tiling, inference.py)
+
     def __init__(self, dim: int, heads: int = 4, dim_head: int = 32) -> None:
         super().__init__()
         self.heads = heads

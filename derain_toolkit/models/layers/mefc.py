@@ -29,6 +29,8 @@ Official code: cschenxiang/DRSformer at e77bbb4ecc59aaa2cd170a0f8f65b188a9dd77c6
 import torch
 from torch import nn
 
+from derain_toolkit.models.layers.recomputable import Recomputable
+
 # (kind, kernel size) in the official `Operations` order; the gate's columns follow it.
 _EXPERTS = (('separable', 1), ('separable', 3), ('separable', 5), ('separable', 7),
             ('dilated', 3), ('dilated', 5), ('dilated', 7), ('avg_pool', 3))
@@ -65,11 +67,13 @@ class _ExpertLayer(nn.Module):
         return self.fuse(torch.cat(outputs, dim=1))  # concat: (B, experts * C, H, W)
 
 
-class MEFC(nn.Module):
+class MEFC(Recomputable):
     """Args:
         dim: Channels (in and out).
         steps: Expert layers applied one after the other (4 in DRSformer).
     """
+
+    global_context = True  # the expert gate pools the whole feature (GAP) (tiling, inference.py)
 
     def __init__(self, dim: int, steps: int = 4) -> None:
         super().__init__()

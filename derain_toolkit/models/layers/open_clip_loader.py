@@ -20,15 +20,25 @@ import os
 import socket
 import warnings
 from copy import deepcopy
-from typing import Optional
+from typing import Optional, Union
 
 import open_clip
+import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from open_clip.pretrained import get_pretrained_cfg
 
 from derain_toolkit.checkpoints.frozen import mark_weights_from_source
 
 _DEFAULT_CONTEXT_LENGTH = 77
+
+#: The toolkit's one tiny open_clip ViT (random weights, built offline; ``model_cfg='tiny'``):
+#: one transformer layer of width 32 on 32x32 inputs in 16x16 patches, 16-d embeddings. Tiny
+#: configs, the smoke budgets (``tiny_overrides`` of the CLIP parts) and tests use it.
+TINY_CLIP = dict(
+    embed_dim=16,
+    vision_cfg=dict(image_size=32, layers=1, width=32, head_width=16, patch_size=16),
+    text_cfg=dict(context_length=77, vocab_size=49408, width=32, heads=2, layers=1))
 
 
 _URL_CACHE = os.path.expanduser('~/.cache/clip')
@@ -101,10 +111,61 @@ def _weights_help(model_name: str, pretrained: str) -> str:
             "pretrained=None with allow_random_init=True.")
 
 
+def describe_clip(model_name: str, model_cfg: Optional[dict] = None) -> str:
+    """The CLIP that is built, for messages: open_clip's ``model_name``, or the custom ``model_cfg``'s size."""
+    if model_cfg is None:
+        return f"open_clip model '{model_name}'"
+    vision, text = model_cfg.get('vision_cfg', {}), model_cfg.get('text_cfg', {})
+    return (f"a custom open_clip CLIP from model_cfg (embed_dim {model_cfg.get('embed_dim')}; vision: "
+            f"{vision.get('layers')} layer(s) of width {vision.get('width')} on {vision.get('image_size', 224)} px; "
+            f"text: {text.get('layers')} layer(s) of width {text.get('width')}), not '{model_name}',")
+
+
+def resolve_model_cfg(model_cfg: Union[dict, str, None]) -> Optional[dict]:
+    """A copy of ``model_cfg``, with ``'tiny'`` standing for :data:`TINY_CLIP`.
+
+    Raises:
+        ValueError: A string other than ``'tiny'``.
+    """
+    if isinstance(model_cfg, str):
+        if model_cfg != 'tiny':
+            raise ValueError(f"model_cfg={model_cfg!r}: expected an open_clip model config dict, None, or 'tiny' "
+                             '(the toolkit\'s tiny random CLIP, open_clip_loader.TINY_CLIP)')
+        model_cfg = TINY_CLIP
+    return None if model_cfg is None else deepcopy(dict(model_cfg))
+
+
+def clip_image_input(images: torch.Tensor, size: int, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    """[0, 1] images (B, 3, H, W) -> normalised CLIP input (B, 3, size, size): CLIP's preprocessing.
+
+    The official transform of both CLIP users (OpenAI CLIP's and DA-CLIP's ``Resize(size,
+    bicubic)`` + ``CenterCrop(size)`` + ``Normalize``), on tensors and with torchvision's
+    rounding: the shorter side becomes ``size``, the longer ``int(size * long / short)``
+    (truncated); the crop starts at ``int(round((side - size) / 2))``. Values are clamped to
+    [0, 1] after the resize, as saving to 8 bits would.
+
+    Args:
+        images: (B, 3, H, W) in [0, 1].
+        size: CLIP's input side.
+        mean, std: CLIP's normalisation, (1, 3, 1, 1).
+    """
+    images = images.float()
+    height, width = images.shape[-2:]
+    if (height, width) != (size, size):
+        short, long = min(height, width), max(height, width)
+        new_long = int(size * long / short)
+        new_size = (size, new_long) if height <= width else (new_long, size)
+        images = F.interpolate(images, size=new_size, mode='bicubic', align_corners=False, antialias=True).clamp(0, 1)
+        top = int(round((new_size[0] - size) / 2.0))
+        left = int(round((new_size[1] - size) / 2.0))
+        images = images[..., top:top + size, left:left + size]  # (B, 3, size, size)
+    return (images - mean) / std
+
+
 def build_open_clip(model_name: str,
                     pretrained: str | None,
                     allow_random_init: bool = False,
-                    model_cfg: dict | None = None,
+                    model_cfg: dict | str | None = None,
                     cfg_key: str = 'pretrained'
                     ) -> tuple[nn.Module, object, tuple[float, ...], tuple[float, ...], int]:
     """Build an open_clip CLIP model, its tokenizer and its image normalisation.
@@ -116,7 +177,8 @@ def build_open_clip(model_name: str,
             initialisation, needs ``allow_random_init=True``).
         allow_random_init: Accept ``pretrained=None`` (tiny configs and tests).
         model_cfg: A custom open_clip model config (``embed_dim``, ``vision_cfg``, ``text_cfg``,
-            optional ``quick_gelu``); overrides the built-in config of ``model_name``.
+            optional ``quick_gelu``), or ``'tiny'`` (:data:`TINY_CLIP`); overrides the built-in
+            config of ``model_name``.
         cfg_key: The config key of ``pretrained``, named in the advice when weights are missing.
 
     Returns:
@@ -126,6 +188,7 @@ def build_open_clip(model_name: str,
         ValueError: ``pretrained=None`` without ``allow_random_init=True``.
         FileNotFoundError / RuntimeError: the weights cannot be found or downloaded.
     """
+    model_cfg = resolve_model_cfg(model_cfg)
     if pretrained is None and not allow_random_init:
         raise ValueError(
             f"open_clip model '{model_name}' got pretrained=None: a randomly initialised CLIP gives "
@@ -135,10 +198,11 @@ def build_open_clip(model_name: str,
     if problem:  # fail at once: open_clip's own download retries for over a minute offline
         raise RuntimeError(problem)
     if pretrained is None:
-        warnings.warn(f"open_clip model '{model_name}' is randomly initialised (pretrained=None, "
-                      "allow_random_init=True): only use this for tests and tiny configs.")
+        warnings.warn(f'{describe_clip(model_name, model_cfg)} is randomly initialised (pretrained=None, '
+                      'allow_random_init=True): its embeddings are meaningless; only use it for tests and tiny '
+                      'configs.')
     if model_cfg is not None:
-        cfg = deepcopy(dict(model_cfg))
+        cfg = model_cfg
         model = open_clip.CLIP(**cfg)
         if pretrained is not None:
             if not os.path.isfile(pretrained):
@@ -157,6 +221,8 @@ def build_open_clip(model_name: str,
         try:
             model = open_clip.create_model(model_name, pretrained=pretrained)
         except RuntimeError as error:
+            if pretrained is None:  # nothing to obtain: not a weights problem
+                raise
             raise RuntimeError(_weights_help(model_name, pretrained)) from error
         tokenizer = open_clip.get_tokenizer(model_name)
         preprocess = open_clip.get_model_preprocess_cfg(model)

@@ -29,6 +29,8 @@ from derain_toolkit.models.layers.transformer_block import TransformerBlock
 class _PromptGeneration(nn.Module):
     """PGM: input-conditioned prompt ``(B, prompt_channels, H, W)`` for a feature ``(B, channels, H, W)``."""
 
+    global_context = True  # the prompt weights pool the whole feature (GAP) (tiling, inference.py)
+
     def __init__(self, channels: int, prompt_channels: int, prompt_len: int, prompt_size: int) -> None:
         super().__init__()
         self.components = nn.Parameter(torch.rand(prompt_len, prompt_channels, prompt_size, prompt_size))

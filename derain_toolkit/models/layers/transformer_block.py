@@ -10,10 +10,11 @@ import torch
 from torch import nn
 
 from derain_toolkit.models.layers.layer_norm import LayerNorm2d
+from derain_toolkit.models.layers.recomputable import Recomputable
 from derain_toolkit.registry import ATTENTION, FEEDFORWARDS
 
 
-class TransformerBlock(nn.Module):
+class TransformerBlock(Recomputable):
     """Pre-norm residual block: attention then feed-forward.
 
     Args:

@@ -1,5 +1,12 @@
 """The base class every loss in ``LOSSES`` derives from (contract in docs/ARCHITECTURE.md)."""
+import torch
 from torch import nn
+
+
+def without_autocast(device: torch.device) -> torch.autocast:
+    """A context computing in the tensors' own precision under mixed-precision training (the
+    ``meta`` device of the placement checks has no autocast: the CPU's is switched off there)."""
+    return torch.autocast(device_type='cpu' if device.type == 'meta' else device.type, enabled=False)
 
 
 class DerainLoss(nn.Module):

@@ -23,7 +23,7 @@ from typing import Optional
 
 import torch
 
-from derain_toolkit.models.losses.base import DerainLoss
+from derain_toolkit.models.losses.base import DerainLoss, without_autocast
 from derain_toolkit.registry import LOSSES
 
 
@@ -69,7 +69,7 @@ class FCRLoss(DerainLoss):
         """
         index = torch.tensor(self.negatives(pred.shape[0]), device=pred.device)  # (B, K)
         dtype = torch.promote_types(pred.dtype, torch.float32)
-        with torch.autocast(device_type=pred.device.type, enabled=False):
+        with without_autocast(pred.device):
             anchor, positive, negative = (torch.fft.fft2(x.to(dtype)) for x in (pred, target, inputs))
             d_ap = (anchor - positive).abs().mean(dim=(1, 2, 3))  # (B,)
             d_an = (anchor.unsqueeze(1) - negative[index]).abs().mean(dim=(2, 3, 4))  # (B, K)

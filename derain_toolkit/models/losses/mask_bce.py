@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from derain_toolkit.models.layers.padding import pad_to_multiple
-from derain_toolkit.models.losses.base import DerainLoss
+from derain_toolkit.models.losses.base import DerainLoss, without_autocast
 from derain_toolkit.registry import LOSSES
 
 _RESIZE_MODES = ('area', 'nearest')
@@ -81,7 +81,7 @@ class RainMaskBCELoss(DerainLoss):
                              'mgca=None). Remove RainMaskBCELoss from the losses of such a config.')
         targets = self.level_targets([tuple(m.shape[-2:]) for m in mask_logits], pad_multiple, inputs, gt)
         total = 0
-        with torch.autocast(device_type=inputs.device.type, enabled=False):
+        with without_autocast(inputs.device):
             for logits, target in zip(mask_logits, targets):
                 total = total + F.binary_cross_entropy_with_logits(logits.float(), target)
         return total

@@ -16,18 +16,19 @@ from typing import Optional, Union
 
 import open_clip
 import torch
-import torch.nn.functional as F
 from open_clip.pretrained import get_pretrained_cfg
 from torch import nn
 
 from derain_toolkit.models.layers.open_clip_loader import (
     build_open_clip,
+    clip_image_input,
     clip_weights_problem,
 )
 from derain_toolkit.models.routers.prompts import resolve_prompts
 from derain_toolkit.registry import ROUTERS
 
 _CFG_KEY = 'model.backbone.router.pretrained'
+
 
 @ROUTERS.register_module()
 class CLIPRouter(nn.Module):
@@ -43,8 +44,8 @@ class CLIPRouter(nn.Module):
             or a list of prompts; ``num_branches == len(prompts)``.
         allow_random_init: Permit ``pretrained=None`` (a warning is still issued).
         model_cfg: A full open_clip model config (``embed_dim``, ``vision_cfg``,
-            ``text_cfg``) built instead of ``model_name``'s, e.g. a tiny random CLIP for
-            tests (``model_name`` is then only a label).
+            ``text_cfg``) built instead of ``model_name``'s, or ``'tiny'``: the toolkit's tiny
+            random CLIP for tests (``model_name`` is then only a label).
         quick_gelu: QuickGELU activations; OpenAI's weights were trained with them,
             so the default ``None`` takes it from the tag (``True`` for ``'openai'``) and
             uses ``True`` for a local file of ``ViT-B-32`` (OpenAI's file); set ``False``
@@ -54,12 +55,14 @@ class CLIPRouter(nn.Module):
         RuntimeError: at build time when the weights can neither be found nor downloaded.
     """
 
+    global_context = True  # the route is chosen from the whole image (tiling, inference.py)
+
     def __init__(self,
                  model_name: str = 'ViT-B-32',
                  pretrained: Optional[str] = 'openai',
                  prompts: Union[str, Sequence[str]] = 'set3',
                  allow_random_init: bool = False,
-                 model_cfg: Optional[dict] = None,
+                 model_cfg: Optional[Union[dict, str]] = None,
                  quick_gelu: Optional[bool] = None) -> None:
         super().__init__()
         self.prompts = resolve_prompts(prompts)
@@ -81,6 +84,16 @@ class CLIPRouter(nn.Module):
         self.register_buffer('text_features', text, persistent=False)
 
     @staticmethod
+    def tiny_overrides(cfg: dict) -> dict:
+        """The smoke budgets' variant: the tiny random CLIP (routes arbitrary but fixed; prompts kept)."""
+        return dict(pretrained=None, allow_random_init=True, model_cfg='tiny')
+
+    @staticmethod
+    def random_init_overrides(cfg: dict) -> dict:
+        """Same size, random weights: for counting parameters and MACs without the download."""
+        return dict(pretrained=None, allow_random_init=True)
+
+    @staticmethod
     def preflight(cfg: dict) -> list[str]:
         """Problems building ``cfg`` would meet, found without building it (missing weights)."""
         if cfg.get('model_cfg') is not None:
@@ -95,22 +108,20 @@ class CLIPRouter(nn.Module):
         return self
 
     def _clip_pixels(self, x: torch.Tensor) -> torch.Tensor:
-        """[0, 1] images (B, 3, H, W) -> CLIP input (B, 3, h, w), resized, cropped, normalised."""
-        height, width = x.shape[-2:]
-        scale = max(self.image_size[0] / height, self.image_size[1] / width)
-        resized = (max(self.image_size[0], round(height * scale)), max(self.image_size[1], round(width * scale)))
-        x = F.interpolate(x.float(), size=resized, mode='bicubic', align_corners=False, antialias=True)
-        top = (resized[0] - self.image_size[0]) // 2
-        left = (resized[1] - self.image_size[1]) // 2
-        x = x[..., top:top + self.image_size[0], left:left + self.image_size[1]].clamp(0, 1)
-        return (x - self.mean) / self.std
+        """[0, 1] images (B, 3, H, W) -> CLIP input (B, 3, S, S), resized, cropped, normalised."""
+        return clip_image_input(x, self.image_size[0], self.mean, self.std)
+
+    @torch.no_grad()
+    def pixel_probabilities(self, pixels: torch.Tensor) -> torch.Tensor:
+        """Eq. (2) of prepared CLIP input (B, 3, h, w) (see :func:`clip_image_input`), (B, num_branches)."""
+        image = self.clip.encode_image(pixels, normalize=True)  # (B, D)
+        logits = self.clip.logit_scale.exp() * image.float() @ self.text_features.float().t()
+        return logits.softmax(dim=-1)
 
     @torch.no_grad()
     def probabilities(self, x: torch.Tensor) -> torch.Tensor:
         """Eq. (2): softmax over prompts of the scaled image-text similarity, (B, num_branches)."""
-        image = self.clip.encode_image(self._clip_pixels(x), normalize=True)  # (B, D)
-        logits = self.clip.logit_scale.exp() * image.float() @ self.text_features.float().t()
-        return logits.softmax(dim=-1)
+        return self.pixel_probabilities(self._clip_pixels(x))
 
     @torch.no_grad()
     def forward(self, x: torch.Tensor) -> torch.Tensor:

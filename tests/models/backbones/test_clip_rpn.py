@@ -7,12 +7,8 @@ import torch
 
 from derain_toolkit.registry import BACKBONES
 
-TINY_CLIP = dict(
-    embed_dim=16,
-    vision_cfg=dict(image_size=32, layers=1, width=32, head_width=16, patch_size=16),
-    text_cfg=dict(context_length=77, vocab_size=49408, width=32, heads=2, layers=1))
 TINY_UNET = dict(type='RestormerUNet', dim=8, num_blocks=(1, 1, 1, 1), num_refinement_blocks=1, heads=(1, 1, 2, 2))
-CLIP_ROUTER = dict(type='CLIPRouter', pretrained=None, allow_random_init=True, model_cfg=TINY_CLIP, prompts='set1')
+CLIP_ROUTER = dict(type='CLIPRouter', pretrained=None, allow_random_init=True, model_cfg='tiny', prompts='set1')
 
 
 def _build(**overrides):

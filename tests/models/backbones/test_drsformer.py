@@ -79,3 +79,21 @@ def test_official_full_size_keys_convert_to_the_paper_config(full):
     converted = CHECKPOINT_CONVERTERS.get('drsformer')(state)
     assert {key: tuple(value.shape) for key, value in converted.items()} == {
         key: tuple(value.shape) for key, value in full.state_dict().items()}
+
+
+OFFICIAL_PARAMS_WITHOUT_MEFC = 32_610_304  # DRSformer_arch_200L+SPA.py (Rain200L, SPA-Data)
+
+
+def test_variant_without_mefc_matches_the_official_rain200l_spa_network():
+    with torch.device('meta'):
+        net = BACKBONES.build(dict(type='DRSformer', use_mefc=False))
+    assert count_parameters(net) == OFFICIAL_PARAMS_WITHOUT_MEFC
+    # Its release keys: the full network's without encoder_level0 / refinement (the file's only change).
+    official = json.loads((FIXTURES / 'drsformer_full_keys.json').read_text())['keys']
+    official = {k: v for k, v in official.items() if not k.startswith(('encoder_level0.', 'refinement.'))}
+    assert sum(torch.Size(shape).numel() for shape in official.values()) == OFFICIAL_PARAMS_WITHOUT_MEFC
+    state = {key: torch.empty(shape, device='meta') for key, shape in official.items()}
+    converted = CHECKPOINT_CONVERTERS.get('drsformer')(state)
+    assert {k: tuple(v.shape) for k, v in converted.items()} == {
+        k: tuple(v.shape) for k, v in net.state_dict().items()}
+

@@ -12,6 +12,7 @@ from derain_toolkit.models.daclip.contrastive_loss import (
 )
 from derain_toolkit.models.daclip.daclip_model import DACLIP
 
+# Two layers (the toolkit's model_cfg='tiny' has one): the controller's per-layer zero modules are checked.
 TINY_CLIP = dict(embed_dim=16,
                  vision_cfg=dict(image_size=32, layers=2, width=32, patch_size=8, head_width=16),
                  text_cfg=dict(context_length=16, vocab_size=49408, width=16, heads=2, layers=1))

@@ -20,7 +20,7 @@ def _oracle(generator: IRSDEGenerator, gt: torch.Tensor) -> torch.nn.Module:
 
     class Oracle(torch.nn.Module):
         def forward(self, x, mu, t):
-            return (x - generator.mu_bar(gt, mu, t)) / generator.sigma_bar(t)
+            return (x - generator.schedule.mu_bar(gt, mu, t)) / generator.schedule.sigma_bar(t)
 
     return Oracle()
 
@@ -31,10 +31,10 @@ def test_schedule_matches_official_constants():
     alpha = [math.cos(((k / 102) + 0.008) / 1.008 * math.pi / 2) ** 2 for k in range(103)]
     thetas = [1 - alpha[k + 1] / alpha[0] for k in range(101)]
     theta_bar_T = sum(thetas[1:])
-    assert float(gen.dt) == pytest.approx(-math.log(0.005) / theta_bar_T, rel=1e-6)
-    assert float(gen.thetas[37]) == pytest.approx(thetas[37], rel=1e-5)
-    assert math.exp(-float(gen.thetas_cumsum[-1] * gen.dt)) == pytest.approx(0.005, rel=1e-4)
-    assert float(gen.sigmas[50]) ** 2 / float(gen.thetas[50]) == pytest.approx(2 * (10 / 255) ** 2, rel=1e-4)
+    assert float(gen.schedule.dt) == pytest.approx(-math.log(0.005) / theta_bar_T, rel=1e-6)
+    assert float(gen.schedule.thetas[37]) == pytest.approx(thetas[37], rel=1e-5)
+    assert math.exp(-float(gen.schedule.thetas_cumsum[-1] * gen.schedule.dt)) == pytest.approx(0.005, rel=1e-4)
+    assert float(gen.schedule.sigmas[50]) ** 2 / float(gen.schedule.thetas[50]) == pytest.approx(2 * (10 / 255) ** 2, rel=1e-4)
 
 
 def test_forward_transition_matches_eq8_by_monte_carlo():
@@ -45,13 +45,13 @@ def test_forward_transition_matches_eq8_by_monte_carlo():
     t_end, substeps, samples = 12, 50, 20000
     x = torch.full((samples,), float(x0))
     for k in range(1, t_end + 1):
-        h = float(gen.dt) / substeps
-        theta, sigma = float(gen.thetas[k]), float(gen.sigmas[k])
+        h = float(gen.schedule.dt) / substeps
+        theta, sigma = float(gen.schedule.thetas[k]), float(gen.schedule.sigmas[k])
         for _ in range(substeps):
             x = x + theta * (mu - x) * h + sigma * math.sqrt(h) * torch.randn(samples)
     t = torch.tensor([t_end])
-    mean = gen.mu_bar(x0.view(1, 1, 1, 1), mu.view(1, 1, 1, 1), t).item()
-    var = gen.sigma_bar(t).item() ** 2
+    mean = gen.schedule.mu_bar(x0.view(1, 1, 1, 1), mu.view(1, 1, 1, 1), t).item()
+    var = gen.schedule.sigma_bar(t).item() ** 2
     assert x.mean().item() == pytest.approx(mean, abs=4 * math.sqrt(var / samples) + 2e-3)
     assert x.var().item() == pytest.approx(var, rel=0.05)
 
@@ -59,29 +59,29 @@ def test_forward_transition_matches_eq8_by_monte_carlo():
 def test_state_mean_approaches_mu_at_T():
     gen = IRSDEGenerator()
     gt, mu = _pair()
-    gaps = [(gen.mu_bar(gt, mu, torch.tensor([t])) - mu).abs().max().item() for t in (0, 25, 50, 75, 100)]
+    gaps = [(gen.schedule.mu_bar(gt, mu, torch.tensor([t])) - mu).abs().max().item() for t in (0, 25, 50, 75, 100)]
     assert gaps == sorted(gaps, reverse=True)
     assert gaps[0] == pytest.approx((gt - mu).abs().max().item())
     assert gaps[-1] <= 0.005 * (gt - mu).abs().max().item() + 1e-6
-    assert gen.sigma_bar(torch.tensor([100])).item() == pytest.approx(10 / 255, rel=1e-3)
+    assert gen.schedule.sigma_bar(torch.tensor([100])).item() == pytest.approx(10 / 255, rel=1e-3)
 
 
 def test_reverse_step_with_exact_score_moves_toward_gaussian_mean():
     gen = IRSDEGenerator(stationary_std=0.2)
     gt, mu = _pair()
     t = torch.tensor([60])
-    m_t, std_t = gen.mu_bar(gt, mu, t), gen.sigma_bar(t)
+    m_t, std_t = gen.schedule.mu_bar(gt, mu, t), gen.schedule.sigma_bar(t)
     x = m_t + 3 * std_t * torch.randn_like(gt)
     score = -(x - m_t) / std_t ** 2  # exact score of N(m_t, std_t²)
-    x_prev = gen.reverse_sde_step_mean(x, mu, score, t)
-    m_prev = gen.mu_bar(gt, mu, t - 1)
+    x_prev = gen.schedule.reverse_sde_step_mean(x, mu, score, t)
+    m_prev = gen.schedule.mu_bar(gt, mu, t - 1)
     assert (x_prev - m_prev).norm() < (x - m_t).norm()
 
 
-@pytest.mark.parametrize('sampler', ['posterior', 'euler'])
+@pytest.mark.parametrize('sampler', ['PosteriorSampler', 'EulerMaruyamaSampler'])
 def test_sampling_with_exact_score_recovers_clean_image(sampler):
     gt, mu = _pair(16)
-    gen = IRSDEGenerator(sampler=sampler, progress_bar=False)
+    gen = IRSDEGenerator(sampler=dict(type=sampler), progress_bar=False)
     out = gen.sample(_oracle(gen, gt), mu)['pred']
     assert ((out - gt) ** 2).mean() < 1e-4 * ((mu - gt) ** 2).mean()
 
@@ -102,31 +102,30 @@ def test_sampling_is_reproducible_for_a_seed():
     torch.manual_seed(0)
     net = ConditionalUNet(nf=8, ch_mult=(1, 2))
     x = torch.rand(2, 3, 12, 12)
-    first = IRSDEGenerator(sample_steps=4, seed=3, progress_bar=False).sample(net, x)['pred']
-    again = IRSDEGenerator(sample_steps=4, seed=3, progress_bar=False).sample(net, x)['pred']
-    other = IRSDEGenerator(sample_steps=4, seed=4, progress_bar=False).sample(net, x)['pred']
+    first = IRSDEGenerator(sampler=dict(type='PosteriorSampler', steps=4), seed=3, progress_bar=False).sample(net, x)['pred']
+    again = IRSDEGenerator(sampler=dict(type='PosteriorSampler', steps=4), seed=3, progress_bar=False).sample(net, x)['pred']
+    other = IRSDEGenerator(sampler=dict(type='PosteriorSampler', steps=4), seed=4, progress_bar=False).sample(net, x)['pred']
     assert torch.equal(first, again)
     assert not torch.equal(first, other)
     assert first.shape == x.shape and first.min() >= 0 and first.max() <= 1
 
 
 def test_invalid_options_raise():
-    with pytest.raises(ValueError, match='sample_steps'):
-        IRSDEGenerator(num_steps=10, sample_steps=11)
+    with pytest.raises(ValueError, match=r'model\.generator\.sampler\.steps must be in \[1, T = model.generator.num_steps = 10\]'):
+        IRSDEGenerator(num_steps=10, sampler=dict(type='PosteriorSampler', steps=11))
     with pytest.raises(ValueError, match='schedule'):
         IRSDEGenerator(schedule='quadratic')
     with pytest.raises(ValueError, match='prediction'):
         IRSDEGenerator(prediction='velocity')
-    with pytest.raises(ValueError, match='model.generator.sampler'):
-        IRSDEGenerator(sampler='ode')
+    with pytest.raises(TypeError, match=r"model\.generator\.sampler must be a dict.*'MRSampler'"):
+        IRSDEGenerator(sampler='posterior')
 
 
-@pytest.mark.parametrize('sampler', ['posterior', 'euler'])
+@pytest.mark.parametrize('sampler', [dict(type='PosteriorSampler'), dict(type='EulerMaruyamaSampler', last_step_noise=False)])
 def test_clean_prediction_with_exact_clean_image_recovers_it(sampler):
     """prediction='clean': a network returning x0 − μ gives the exact noise, so sampling recovers x0."""
     gt, mu = _pair(16)
-    gen = IRSDEGenerator(num_steps=20, sampler=sampler, prediction='clean', last_step_noise=False,
-                         progress_bar=False)
+    gen = IRSDEGenerator(num_steps=20, sampler=sampler, prediction='clean', progress_bar=False)
     torch.manual_seed(1)
     exact = gen.forward_train(lambda x, m, t: gt - m, mu, gt)
     torch.manual_seed(1)
@@ -141,8 +140,8 @@ def test_last_step_without_noise_removes_the_discretisation_noise():
     gt, mu = _pair(16)
     errors = {}
     for last_step_noise in (True, False):
-        gen = IRSDEGenerator(stationary_std=50 / 255, num_steps=10, sampler='euler',
-                             last_step_noise=last_step_noise, progress_bar=False)
+        gen = IRSDEGenerator(stationary_std=50 / 255, num_steps=10, progress_bar=False,
+                             sampler=dict(type='EulerMaruyamaSampler', last_step_noise=last_step_noise))
         errors[last_step_noise] = ((gen.sample(_oracle(gen, gt), mu)['pred'] - gt) ** 2).mean()
     assert errors[False] < 0.01 * errors[True]
     assert errors[False] < 1e-4 * ((mu - gt) ** 2).mean()

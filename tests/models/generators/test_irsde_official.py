@@ -31,9 +31,9 @@ def _close(got: torch.Tensor, want: torch.Tensor, atol: float = 1e-7) -> None:
 def test_schedule_equals_official(official, block):
     gen = IRSDEGenerator(stationary_std=BLOCKS[block], num_steps=100, eps=0.005, schedule='cosine')
     for name in ('thetas', 'sigmas', 'thetas_cumsum', 'sigma_bars', 'dt'):
-        torch.testing.assert_close(getattr(gen, name), official[f'{block}/{name}'], rtol=1e-6, atol=0,
+        torch.testing.assert_close(getattr(gen.schedule, name), official[f'{block}/{name}'], rtol=1e-6, atol=0,
                                    msg=lambda m, name=name: f'{name}: {m}')
-    assert gen.stationary_std == pytest.approx(official[f'{block}/max_sigma'].item(), rel=1e-7)
+    assert gen.schedule.stationary_std == pytest.approx(official[f'{block}/max_sigma'].item(), rel=1e-7)
 
 
 @pytest.mark.parametrize('t', T_VALUES)
@@ -43,16 +43,16 @@ def test_step_quantities_equal_official(official, block, t):
     x0, mu, noise = (official[f'{block}/{k}'] for k in ('x0', 'mu', 'noise'))
     ref = {k.split('/')[-1]: v for k, v in official.items() if k.startswith(f'{block}/t{t}/')}
     xt = ref['xt']
-    _close(gen.mu_bar(x0, mu, t), ref['mu_bar'])
-    _close(gen.sigma_bar(t), ref['sigma_bar'], atol=0)
-    score = gen.score_from_noise(noise, t)
+    _close(gen.schedule.mu_bar(x0, mu, t), ref['mu_bar'])
+    _close(gen.schedule.sigma_bar(t), ref['sigma_bar'], atol=0)
+    score = gen.schedule.score_from_noise(noise, t)
     _close(score, ref['score'])
-    _close(gen.reverse_sde_step_mean(xt, mu, ref['score'], t), ref['reverse_sde_step_mean'])
-    _close(gen.reverse_sde_step(xt, mu, ref['score'], t, ref['reverse_sde_step_z']), ref['reverse_sde_step'])
-    _close(gen.reverse_optimum_step(xt, x0, mu, t), ref['reverse_optimum_step'])
-    _close(gen.reverse_optimum_std(t), ref['reverse_optimum_std'], atol=0)
-    _close(gen.init_state_from_noise(xt, mu, noise, t), ref['get_init_state_from_noise'])
-    _close(gen.reverse_posterior_step(xt, mu, noise, t, ref['reverse_posterior_step_z']),
+    _close(gen.schedule.reverse_sde_step_mean(xt, mu, ref['score'], t), ref['reverse_sde_step_mean'])
+    _close(gen.schedule.reverse_sde_step(xt, mu, ref['score'], t, ref['reverse_sde_step_z']), ref['reverse_sde_step'])
+    _close(gen.schedule.reverse_optimum_step(xt, x0, mu, t), ref['reverse_optimum_step'])
+    _close(gen.schedule.reverse_optimum_std(t), ref['reverse_optimum_std'], atol=0)
+    _close(gen.schedule.init_state_from_noise(xt, mu, noise, t), ref['get_init_state_from_noise'])
+    _close(gen.schedule.reverse_posterior_step(xt, mu, noise, t, ref['reverse_posterior_step_z']),
            ref['reverse_posterior_step'])
 
 
@@ -64,12 +64,12 @@ def test_batch_path_and_noise_state_equal_official(official, block):
     t = ref['batch/t'].view(-1)
     x0, mu, noise = (ref[k].expand(3, -1, -1, -1) for k in ('x0', 'mu', 'noise'))
     xt = ref['batch/xt']
-    _close(gen.mu_bar(x0, mu, t), ref['batch/mu_bar'])
-    _close(gen.sigma_bar(t), ref['batch/sigma_bar'], atol=0)
-    _close(gen.score_from_noise(noise, t), ref['batch/score'])
-    _close(gen.reverse_sde_step_mean(xt, mu, ref['batch/score'], t), ref['batch/reverse_sde_step_mean'])
-    _close(gen.reverse_optimum_step(xt, x0, mu, t), ref['batch/reverse_optimum_step'])
-    _close(gen.noise_state(ref['mu'], ref['noise_state_z']), ref['noise_state'])
+    _close(gen.schedule.mu_bar(x0, mu, t), ref['batch/mu_bar'])
+    _close(gen.schedule.sigma_bar(t), ref['batch/sigma_bar'], atol=0)
+    _close(gen.schedule.score_from_noise(noise, t), ref['batch/score'])
+    _close(gen.schedule.reverse_sde_step_mean(xt, mu, ref['batch/score'], t), ref['batch/reverse_sde_step_mean'])
+    _close(gen.schedule.reverse_optimum_step(xt, x0, mu, t), ref['batch/reverse_optimum_step'])
+    _close(gen.schedule.noise_state(ref['mu'], ref['noise_state_z']), ref['noise_state'])
 
 
 def _hand_sampler(official: dict, block: str, sampler: str, network, mu: torch.Tensor,
@@ -97,7 +97,8 @@ def _hand_sampler(official: dict, block: str, sampler: str, network, mu: torch.T
 @pytest.mark.parametrize('block', BLOCKS)
 def test_sample_loop_equals_hand_loop(official, block, sampler):
     """All T = 100 steps of sample() against the loop above, with the same seeded draws."""
-    gen = IRSDEGenerator(stationary_std=BLOCKS[block], sampler=sampler, seed=5, progress_bar=False)
+    gen = IRSDEGenerator(stationary_std=BLOCKS[block], seed=5, progress_bar=False,
+                         sampler=dict(type='EulerMaruyamaSampler' if sampler == 'euler' else 'PosteriorSampler'))
     mu = official[f'{block}/mu'][..., :8, :8]
 
     def network(x, m, t):  # a smooth stand-in for the noise predictor, t-dependent

@@ -6,17 +6,15 @@ from derain_toolkit.models.routers.clip_router import CLIPRouter, clip_weights_p
 from derain_toolkit.models.routers.no_router import NoRouter
 from derain_toolkit.models.routers.prompts import PROMPT_SETS, resolve_prompts
 
-TINY_CLIP = dict(
-    embed_dim=16,
-    vision_cfg=dict(image_size=32, layers=1, width=32, head_width=16, patch_size=16),
-    text_cfg=dict(context_length=77, vocab_size=49408, width=32, heads=2, layers=1))
 
 
 @pytest.fixture(scope='module')
 def router():
     torch.manual_seed(0)
-    with pytest.warns(UserWarning, match='randomly initialised'):
-        return CLIPRouter(pretrained=None, allow_random_init=True, model_cfg=TINY_CLIP, prompts='set1')
+    # The warning names the tiny CLIP that is built, not the router's default model_name (ViT-B-32).
+    with pytest.warns(UserWarning, match=r"^a custom open_clip CLIP from model_cfg \(embed_dim 16; vision: 1 layer\(s\) "
+                      r"of width 32 on 32 px; .*\), not 'ViT-B-32', is randomly initialised"):
+        return CLIPRouter(pretrained=None, allow_random_init=True, model_cfg='tiny', prompts='set1')
 
 
 def test_routes_to_argmax_prompt_with_stub_image_encoder(router, monkeypatch):
@@ -51,7 +49,7 @@ def test_frozen_and_always_eval(router):
 
 def test_random_init_needs_explicit_permission():
     with pytest.raises(ValueError, match='allow_random_init'):
-        CLIPRouter(pretrained=None, model_cfg=TINY_CLIP)
+        CLIPRouter(pretrained=None, model_cfg='tiny')
 
 
 def test_missing_weights_fail_at_build_with_how_to(tmp_path):

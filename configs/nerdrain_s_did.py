@@ -1,0 +1,3 @@
+# NeRD-Rain-S (model_S.py: NeRD-Rain at dim 32, 10,530,314 parameters) on DID-Data, NeRD-Rain's recipe.
+_base_ = ['./nerdrain_did.py']
+model = dict(backbone=dict(dim=32))

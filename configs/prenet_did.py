@@ -1,0 +1,10 @@
+# PReNet trained and tested on DID-Data (FADformer / NeRD-Rain Table 1, PReNet row; configs/tables/sota_rain200.py).
+# The training recipe of prenet_rain100h.py (CLIP-RPN's shared recipe with PReNet's own loss); the papers
+# copied this row from earlier work, whose recipe the notes do not give. Data and scoring: the dataset base.
+_base_ = [
+    '_base_/models/prenet.py',
+    '_base_/datasets/did.py',
+    '_base_/schedules/adamw_warmup_cosine_300e.py',
+    '_base_/default_runtime.py',
+]
+train_dataloader = dict(batch_size=8, sampler=dict(type='DefaultSampler', shuffle=True))

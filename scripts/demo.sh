@@ -35,7 +35,8 @@ run() {
 }
 echo "Training $CONFIG on synthetic rain with $OMP_NUM_THREADS thread(s); full log: $WORK_DIR/train.log"
 run "$WORK_DIR/train.log" .venv/bin/python tools/train.py "$CONFIG" --work-dir "$WORK_DIR"
-CHECKPOINT=$(cat "$WORK_DIR/last_checkpoint")
+CHECKPOINT=$(cat "$WORK_DIR/last_checkpoint")  # relative to the work dir (older runs wrote absolute paths)
+case "$CHECKPOINT" in /*) ;; *) CHECKPOINT="$WORK_DIR/$CHECKPOINT" ;; esac
 echo "Testing $CHECKPOINT; full log: $WORK_DIR/test.log"
 run "$WORK_DIR/test.log" .venv/bin/python tools/test.py "$CONFIG" "$CHECKPOINT" --out "$WORK_DIR/test"
 echo

@@ -94,20 +94,13 @@ def run_in_subprocess(script: str, case: dict) -> dict:
 
 
 def offline_config(path: str, **overrides: Any):
-    """The config at ``path`` with every CLIP randomly initialised (``pretrained=None``,
-    ``allow_random_init=True``: nothing is downloaded) and ``overrides`` merged (dotted keys)."""
+    """The config at ``path`` with every CLIP part randomly initialised (each part's own
+    ``random_init_overrides``: nothing is downloaded) and ``overrides`` merged (dotted keys)."""
     from derain_toolkit import load_config
+    from derain_toolkit.registry import walk_parts
+    from derain_toolkit.utils.complexity import random_init
 
     cfg = load_config(path)
-
-    def visit(node: Any, prefix: str) -> dict:
-        found = {}
-        if hasattr(node, 'items'):
-            if 'pretrained' in node:
-                found.update({f'{prefix}pretrained': None, f'{prefix}allow_random_init': True})
-            for key, value in node.items():
-                found.update(visit(value, f'{prefix}{key}.'))
-        return found
-
-    cfg.merge_from_dict({**visit(cfg.get('model'), 'model.'), **overrides})
+    walk_parts(cfg.model, random_init)
+    cfg.merge_from_dict(overrides)
     return cfg

@@ -27,7 +27,8 @@ setup(
     # BRISQUE (DDSA Table 2) only: the brisque package builds libsvm-official from source (a C++ compiler).
     extras_require={
         'test': ['pytest>=7', 'pytorch-msssim==1.0.0',  # FADformer's SSIM, the reference of a test
-                 'selenium>=4.20'],  # selenium drives Debian's chromium in the demo page's test
+                 'selenium>=4.20',  # selenium drives Debian's chromium in the demo page's test
+                 'pytest-xdist>=3.5'],  # scripts/test.sh runs the suite on every core
         'metrics': ['brisque==0.2.0'],
         'deploy': ['onnx>=1.16', 'onnxruntime>=1.18'],  # tools/export_onnx.py, the ONNX Runtime backend
         'demo': ['gradio>=5'],  # tools/demo_app.py

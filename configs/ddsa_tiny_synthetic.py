@@ -1,22 +1,28 @@
-# DDSA at toy size on the embedded synthetic rain, for CPU: the same blocks (DDSA attention
-# with both branches, SEFN with SA) in a 3-level U-Net of width 8, 64x64 training renders,
-# the tiny_cpu optimiser stretched to 600 iterations (200 leave the output below the rainy
-# input's PSNR on the synthetic val set; 600 beat it). On a busy CPU set OMP_NUM_THREADS=1.
+# DDSA at toy size on the embedded synthetic rain, for CPU: the same blocks (DDSA attention with both
+# branches, SEFN with SA) in a 3-level U-Net of width 8.
 #   python tools/train.py configs/ddsa_tiny_synthetic.py --device cpu
 _base_ = [
     '_base_/models/ddsa.py',
-    '_base_/datasets/synthetic.py',
+    '_base_/datasets/synthetic_tiny.py',
     '_base_/schedules/tiny_cpu.py',
     '_base_/default_runtime.py',
 ]
 
-model = dict(backbone=dict(dim=8, num_blocks=(1, 1, 2), heads=(1, 2, 4), num_refinement_blocks=1))
-train_dataloader = dict(batch_size=4, num_workers=0, dataset=dict(image_size=64))
-val_dataloader = dict(num_workers=0)
-test_dataloader = dict(num_workers=0)
-train_cfg = dict(max_iters=600, val_interval=300)
+# The paper's losses plus the PSNR loss (models/losses/psnr_loss.py): without it, whether a few hundred
+# iterations end above the rainy input depended on the seed (issue 16: -3.4 to +0.5 dB for MPRNet, PromptIR
+# and DRSformer over two seeds); with it every tiny config gained over the input at both seeds measured.
+model = dict(
+    losses=[dict(type='L1Loss'), dict(type='PSNRLoss', loss_weight=0.1)],
+    backbone=dict(dim=8, num_blocks=(1, 1, 2), heads=(1, 2, 4), num_refinement_blocks=1))
+
+# Budget: 32x32 renders, batch 16, 300 iterations at lr 4e-3 (+1.68 / +1.80 dB over the rainy input at seeds 0 / 1,
+# ~50 s on one thread; batch 4 for 400 iterations ended 0.2 dB over the input).
+train_dataloader = dict(batch_size=16)
+
+optim_wrapper = dict(optimizer=dict(lr=4e-3))
+train_cfg = dict(max_iters=300, val_interval=300)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
-    dict(type='CosineAnnealingLR', T_max=580, eta_min=1e-5, by_epoch=False, begin=20, end=600),
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=30),
+    dict(type='CosineAnnealingLR', T_max=270, eta_min=1e-5, by_epoch=False, begin=30, end=300),
 ]
-default_hooks = dict(logger=dict(interval=50))
+default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=300, max_keep_ckpts=2))

@@ -1,17 +1,29 @@
 # A tiny FADformer on synthetic rain, for CPU (as restormer_tiny_synthetic.py): the same parts (FFCM, PGFN with
-# the residue-channel prior, L1 + 0.1 FCR, test_merge) at width 8 with one FAD block per stage, 64x64 renders,
-# batch 4 (FCR needs more than 2 samples), the tiny CPU schedule.
+# the residue-channel prior, L1 + 0.1 FCR, test_merge) at width 8 with one FAD block per stage.
 #   python tools/train.py configs/fadformer_tiny_synthetic.py --device cpu
 _base_ = [
     './_base_/models/fadformer.py',
-    './_base_/datasets/synthetic.py',
+    './_base_/datasets/synthetic_tiny.py',
     './_base_/schedules/tiny_cpu.py',
     './_base_/default_runtime.py',
 ]
 
-model = dict(backbone=dict(dim=8, depths=(1, 1, 1, 1, 1)))
+# The paper's losses plus the PSNR loss (models/losses/psnr_loss.py): without it, whether a few hundred
+# iterations end above the rainy input depended on the seed (issue 16: -3.4 to +0.5 dB for MPRNet, PromptIR
+# and DRSformer over two seeds); with it every tiny config gained over the input at both seeds measured.
+model = dict(
+    losses=[dict(type='L1Loss'), dict(type='FCRLoss', loss_weight=0.1, num_negatives=2),
+            dict(type='PSNRLoss', loss_weight=0.1)],
+    backbone=dict(dim=8, depths=(1, 1, 1, 1, 1)))
 
-train_dataloader = dict(batch_size=4, num_workers=0, dataset=dict(image_size=64))
-val_dataloader = dict(num_workers=0)
-test_dataloader = dict(num_workers=0)
-default_hooks = dict(logger=dict(interval=50))
+# Budget: 32x32 renders, batch 16 (FCR draws its negatives from the rest of the batch), 200 iterations at lr 4e-3
+# (+1.42 / +1.44 dB over the rainy input at seeds 0 / 1, ~40 s on one thread).
+train_dataloader = dict(batch_size=16)
+
+optim_wrapper = dict(optimizer=dict(lr=4e-3))
+train_cfg = dict(max_iters=200, val_interval=200)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
+    dict(type='CosineAnnealingLR', T_max=180, eta_min=1e-5, by_epoch=False, begin=20, end=200),
+]
+default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=200, max_keep_ckpts=2))

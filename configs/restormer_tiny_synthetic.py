@@ -4,21 +4,21 @@
 #   python tools/train.py configs/restormer_tiny_synthetic.py --device cpu
 _base_ = [
     './_base_/models/restormer.py',
-    './_base_/datasets/synthetic.py',
+    './_base_/datasets/synthetic_tiny.py',
     './_base_/schedules/tiny_cpu.py',
     './_base_/default_runtime.py',
 ]
 
-model = dict(backbone=dict(dim=8, num_blocks=(1, 1, 1), num_refinement_blocks=1, heads=(1, 1, 2),
-                           ffn_expansion_factor=2.0))
+# The paper's losses plus the PSNR loss (models/losses/psnr_loss.py): without it, whether a few hundred
+# iterations end above the rainy input depended on the seed (issue 16: -3.4 to +0.5 dB for MPRNet, PromptIR
+# and DRSformer over two seeds); with it every tiny config gained over the input at both seeds measured.
+model = dict(
+    losses=[dict(type='L1Loss'), dict(type='PSNRLoss', loss_weight=0.1)],
+    backbone=dict(dim=8, num_blocks=(1, 1, 1), num_refinement_blocks=1, heads=(1, 1, 2), ffn_expansion_factor=2.0))
 
-# Budget (seconds on one thread): 32x32 renders, 300 iterations at lr 4e-3 (measured on 8 test
-# images, loaded 2-core CPU: 300 iterations at lr 2e-3 gave +0.4 dB over the rainy input, at 4e-3
-# +1.2 dB; 100 iterations stayed below the input). Validation and test at the training size.
-image_size = 32
-train_dataloader = dict(batch_size=4, num_workers=0, dataset=dict(image_size=image_size, num_samples=64))
-val_dataloader = dict(num_workers=0, dataset=dict(image_size=image_size, num_samples=4))
-test_dataloader = dict(num_workers=0, dataset=dict(image_size=image_size, num_samples=8))
+# Budget: 32x32 renders, batch 4, 300 iterations at lr 4e-3 (+1.89 / +1.58 dB over the rainy input at seeds 0 / 1,
+# ~13 s on one thread; without the PSNR loss +0.65 at seed 0, and 100 iterations stayed below the input).
+# Validation and test at the training size.
 
 optim_wrapper = dict(optimizer=dict(lr=4e-3))
 train_cfg = dict(max_iters=300, val_interval=300)

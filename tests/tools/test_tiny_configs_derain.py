@@ -1,16 +1,25 @@
-"""Each tiny demo config, trained at its default budget, derains its synthetic test set (issue 16).
+"""Every tiny demo config, trained at its default budget, derains its synthetic test set (issue 16).
 
 Train with ``tools/train.py`` and test with ``tools/test.py`` exactly as ``scripts/demo.sh`` does;
-the derained output must beat the rainy input in PSNR by a clear margin. Only configs whose
-default budget has been re-sized to seconds on one thread are listed (see the report of
-issue 16 for the others: their budgets still take minutes and CLIP-RPN's does not derain).
+every PSNR the test set reports (RGB and Y where a config scores both) must beat the rainy
+input's by a margin. The configs are found by name, so a new ``*_tiny_synthetic.py`` is
+tested too. The budgets, their margins at two seeds and what they were chosen from:
+docs/benchmarks.md, "Tiny configs" (``benchmarks/tiny_configs.py`` measures them).
 """
 from pathlib import Path
 
 import pytest
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
-TINY_CONFIGS = ['restormer_tiny_synthetic.py']
+MARGIN_DB = 0.1
+# Not derained yet by a margin a test can hold, at any budget that fits the suite (docs/benchmarks.md, "Tiny configs").
+NOT_YET = {
+    'irsde_tiny_synthetic.py': 'IR-SDE reaches the input only after ~2000 iterations (+0.1 dB RGB, +0.2 dB Y; '
+                               'with the PSNR loss at 1600: -0.04 to +0.21 dB over two seeds)',
+    'irsde_daclip_tiny_synthetic.py': 'the tiny IR-SDE network with random DA-CLIP guidance: as irsde',
+}
+TINY_CONFIGS = [pytest.param(path.name, marks=pytest.mark.skip(reason=NOT_YET[path.name]) if path.name in NOT_YET else ())
+                for path in sorted(CONFIGS.glob('*_tiny_synthetic.py'))]
 
 
 @pytest.mark.parametrize('name', TINY_CONFIGS)
@@ -20,6 +29,7 @@ def test_tiny_config_derains_at_its_default_budget(name, load_tool, one_thread, 
                              '--cfg-options', 'log_level=WARNING'])
     checkpoint = str(tmp_path / (tmp_path / 'last_checkpoint').read_text().strip())  # relative to the work dir
     metrics = load_tool('test').main([config, checkpoint, '--device', 'cpu', '--out', str(tmp_path / 'test')])
-    psnr, = [v for k, v in metrics.items() if k.endswith('/PSNR')]
-    psnr_input, = [v for k, v in metrics.items() if k.endswith('/PSNR_input')]
-    assert psnr > psnr_input + 0.3, f'{name}: output {psnr:.2f} dB vs rainy input {psnr_input:.2f} dB'
+    pairs = {key: (value, metrics[f'{key}_input']) for key, value in metrics.items() if key.endswith('PSNR')}
+    assert pairs, f'{name}: no PSNR in {sorted(metrics)}'
+    for key, (psnr, psnr_input) in pairs.items():
+        assert psnr > psnr_input + MARGIN_DB, f'{name}: {key} {psnr:.2f} dB vs rainy input {psnr_input:.2f} dB'

@@ -21,13 +21,14 @@ from derain_toolkit.registry import BACKBONES
 REPO = Path(__file__).resolve().parents[2]
 TINY = ['restormer', 'ddsa', 'drsformer', 'promptir', 'prenet', 'mprnet', 'clip_rpn', 'irsde', 'irsde_daclip']
 _EXPORTS: dict[str, tuple] = {}
+SEEDS = {'clip_rpn': 1}  # the initialisation whose tiny random CLIP routes dark and bright images apart
 
 
 def exported(name: str, folder: Path) -> tuple:
     """(config, PyTorch model, the ONNX file) of ``configs/<name>_tiny_synthetic.py``, exported once."""
     if name not in _EXPORTS:
         cfg = load_config(REPO / 'configs' / f'{name}_tiny_synthetic.py')
-        torch.manual_seed(0)
+        torch.manual_seed(SEEDS.get(name, 0))
         model = build_model(cfg).eval()
         files = export_onnx(model, cfg, folder / f'{name}.onnx')
         _EXPORTS[name] = (cfg, model, files[-1])
@@ -53,7 +54,8 @@ def test_every_tiny_config_exports_and_derains_like_pytorch(name, onnx_dir):
     reference = derain(model, image, tile=0, channels_last=False)
     assert np.abs(ours.image - reference.image).max() < 1e-4
     assert np.abs(ours.image - image).max() > 1e-3  # the network changed the image (not a pass-through)
-    assert len(ours.level_masks) == len(reference.level_masks) == (3 if name == 'clip_rpn' else 0)
+    levels = len(cfg.model.backbone.backbone.num_blocks) if name == 'clip_rpn' else 1
+    assert len(ours.level_masks) == len(reference.level_masks) == levels - 1  # a mask per MGCA (non-bottom) level
     for got, expected in zip(ours.level_masks, reference.level_masks):
         assert np.abs(got - expected).max() < 1e-4
 

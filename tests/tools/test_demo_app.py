@@ -28,7 +28,7 @@ from derain_toolkit.inference import derain
 from derain_toolkit.utils.image_io import read_image, write_image
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / 'configs' / 'clip_rpn_tiny_synthetic.py'
+CONFIG = REPO / 'configs' / '_base_' / 'models' / 'clip_rpn_tiny.py'  # 4 levels: three rain masks
 CHROMIUM, CHROMEDRIVER = shutil.which('chromium'), shutil.which('chromedriver')
 pytestmark = pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None,
                                 reason='needs Debian chromium + chromium-driver (scripts/setup_env.sh installs them)')

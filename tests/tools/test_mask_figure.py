@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from derain_toolkit import build_model, load_config
 from derain_toolkit.utils.image_io import read_image, write_image
 
-TINY_CLIP_RPN = str(Path(__file__).resolve().parents[2] / 'configs' / 'clip_rpn_tiny_synthetic.py')
+# The tiny 4-level CLIP-RPN (three MGCA levels, three masks); the tiny demo config has two levels.
+TINY_CLIP_RPN = str(Path(__file__).resolve().parents[2] / 'configs' / '_base_' / 'models' / 'clip_rpn_tiny.py')
 
 
 def test_all_masks_strip_has_one_panel_per_level_holding_that_levels_mask(load_tool, one_thread, tmp_path):

@@ -43,10 +43,10 @@ def test_l1_of_the_inr_images_equals_the_official(io):
 
 
 def test_the_model_loss_is_train_pys_total(io, tmp_path, monkeypatch):
-    """The official tiny network, its A input, the config's four MultiStageLoss terms with the pyramid replaced by
-    the fixture's stand-in targets: the sum of the logged terms is L/total."""
+    """The official tiny network, its A input, the paper config's four MultiStageLoss terms with the pyramid
+    replaced by the fixture's stand-in targets: the sum of the logged terms is L/total."""
     config = tmp_path / 'nerdrain_official_tiny.py'
-    config.write_text(TINY.format(base=str(ROOT / 'configs' / 'nerdrain_tiny_synthetic.py')))
+    config.write_text(TINY.format(base=str(ROOT / 'configs' / '_base_' / 'models' / 'nerdrain.py')))
     model = load_model(str(config), OFFICIAL / 'nerdrain_tiny.pth', device='cpu')
     targets = [io[f'L/target{level}'] for level in range(3)]
 

@@ -61,9 +61,9 @@ def main() -> None:
     headers = ['config', 'iterations', 'seed', 'train s', 'test s', 'PSNR', 'input dB', 'output dB', 'gain dB']
     rows = []
     for name in args.configs:
-        iterations = Config.fromfile(str((CONFIGS / name if not name.startswith('/') else Path(name)))).train_cfg.max_iters
+        iterations = Config.fromfile(str(CONFIGS / name)).train_cfg.max_iters
         for seed in args.seeds:
-            train_s, test_s, metrics = run((CONFIGS / name if not name.startswith('/') else Path(name)), seed)
+            train_s, test_s, metrics = run(CONFIGS / name, seed)
             for key, value in sorted(metrics.items()):
                 if key.endswith('PSNR'):
                     rows.append([name, iterations, seed, round(train_s, 1), round(test_s, 1), key.split('/', 1)[-1],

@@ -150,7 +150,9 @@ class IRSDEGenerator(nn.Module):
             network_kwargs: Extra backbone inputs, passed to every network call.
 
         Returns:
-            ``dict(pred=reverse_sde_step_mean from the predicted score, target=reverse_optimum_step)``.
+            ``dict(pred=reverse_sde_step_mean from the predicted score, target=reverse_optimum_step,
+            clean=x̂0)``: ``clean`` is the clean image the prediction implies (Eq. 7 solved for x0),
+            which an ``OutputPairLoss(pred_key='clean')`` can supervise.
         """
         schedule = self.schedule
         t = torch.randint(1, self.num_steps + 1, (inputs.shape[0],), device=inputs.device)
@@ -158,7 +160,8 @@ class IRSDEGenerator(nn.Module):
         noise_pred = self.predict_noise(network, x_t, inputs, t, **self.guidance(inputs), **network_kwargs)
         pred = schedule.reverse_sde_step_mean(x_t, inputs, schedule.score_from_noise(noise_pred, t), t)
         target = schedule.reverse_optimum_step(x_t, gt, inputs, t)
-        return dict(pred=pred, target=target)
+        clean = schedule.init_state_from_noise(x_t, inputs, noise_pred, t)
+        return dict(pred=pred, target=target, clean=clean)
 
     @torch.no_grad()
     def sample(self, network: nn.Module, inputs: torch.Tensor, initial_state: Optional[torch.Tensor] = None,

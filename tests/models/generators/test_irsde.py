@@ -145,3 +145,25 @@ def test_last_step_without_noise_removes_the_discretisation_noise():
         errors[last_step_noise] = ((gen.sample(_oracle(gen, gt), mu)['pred'] - gt) ** 2).mean()
     assert errors[False] < 0.01 * errors[True]
     assert errors[False] < 1e-4 * ((mu - gt) ** 2).mean()
+
+
+@pytest.mark.parametrize('prediction', ['noise', 'clean'])
+def test_training_returns_the_clean_image_the_prediction_implies(prediction):
+    """``clean`` is Eq. 7 solved for x0: the exact prediction gives x0 at every t, one off by δ in the clean residual
+    gives x0 + δ (with prediction='noise', a noise off by δ e^{−θ̄_t} / σ̄_t at each sample's t)."""
+    gt, mu = _pair(16)
+    gen = IRSDEGenerator(num_steps=20, eps=0.1, prediction=prediction)
+    schedule, delta = gen.schedule, 0.01 * torch.randn(1, 3, 16, 16, generator=torch.Generator().manual_seed(2))
+
+    def network(x, m, t, shift=0.0):
+        if prediction == 'clean':
+            return gt + shift - m
+        return (x - schedule.mu_bar(gt + shift, m, t)) / schedule.sigma_bar(t)
+
+    for t_seed in range(3):  # three draws of t
+        torch.manual_seed(t_seed)
+        exact = gen.forward_train(network, mu, gt)['clean']
+        torch.manual_seed(t_seed)
+        shifted = gen.forward_train(lambda x, m, t: network(x, m, t, delta), mu, gt)['clean']
+        torch.testing.assert_close(exact, gt, rtol=0, atol=2e-5)
+        torch.testing.assert_close(shifted, gt + delta, rtol=0, atol=2e-5)

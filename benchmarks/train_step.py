@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/train_step.py --official /path/to/restormer_arch.py
         [--batch 2] [--patch 128] [--repeats 3] [--threads N] [--device auto|cpu|cuda]
-        [--compile] [--cpu-bf16] [--out CSV]
+        [--models official ours clip_rpn] [--compile] [--cpu-bf16] [--out CSV]
 
 A step is forward, loss, backward and ``torch.optim.AdamW`` (lr 3e-4, weight decay 1e-4,
 gradients set to None): the official ``Restormer()`` (``basicsr/models/archs/restormer_arch.py``
@@ -47,6 +47,7 @@ from derain_toolkit.checkpoints.import_checkpoint import import_state
 from derain_toolkit.engine.options import resolve_device, tool_parser
 
 RESTORMER = ROOT / 'configs' / 'restormer_rain13k.py'
+LABELS = dict(official='official Restormer', ours='our Restormer', clip_rpn='CLIP-RPN')
 CLIP_RPN = ROOT / 'configs' / 'clip_rpn_rain100h.py'
 
 
@@ -68,17 +69,22 @@ def _clip_rpn_config():
     return cfg
 
 
-def build_models(official_path: str, device: torch.device) -> dict[str, nn.Module]:
-    """The official network, our Restormer ``Derainer`` with the official weights, and CLIP-RPN."""
+def build_models(official_path: str, device: torch.device, kinds: list[str]) -> dict[str, nn.Module]:
+    """Of the official network, our Restormer ``Derainer`` with the official weights and CLIP-RPN, those in ``kinds``."""
     torch.manual_seed(0)
     official = load_official(official_path)().to(device)
-    ours = build_model(str(RESTORMER))
-    ours.load_state_dict(import_state(ours, official.state_dict(), 'official', 'restormer').state)
-    clip_rpn = build_model(_clip_rpn_config())
-    for loss in clip_rpn.losses:
-        if hasattr(loss, 'set_training_progress'):
-            loss.set_training_progress(0, 1000)
-    return dict(official=official, ours=ours.to(device), clip_rpn=clip_rpn.to(device))
+    models = dict(official=official)
+    if 'ours' in kinds:
+        ours = build_model(str(RESTORMER))
+        ours.load_state_dict(import_state(ours, official.state_dict(), 'official', 'restormer').state)
+        models['ours'] = ours.to(device)
+    if 'clip_rpn' in kinds:
+        clip_rpn = build_model(_clip_rpn_config())
+        for loss in clip_rpn.losses:
+            if hasattr(loss, 'set_training_progress'):
+                loss.set_training_progress(0, 1000)
+        models['clip_rpn'] = clip_rpn.to(device)
+    return {kind: models[kind] for kind in kinds}
 
 
 def make_step(kind: str, model: nn.Module, variant: Variant, batch: tuple[torch.Tensor, torch.Tensor]
@@ -143,6 +149,8 @@ def main() -> None:
     parser.add_argument('--patch', type=int, default=128)
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--threads', type=int, default=None, help='torch threads (default: torch default)')
+    parser.add_argument('--models', nargs='+', choices=LABELS, default=list(LABELS),
+                        help='which steps to time (default all; e.g. --models ours to compile only our Restormer)')
     parser.add_argument('--compile', action='store_true', help='also time every variant through torch.compile')
     parser.add_argument('--cpu-bf16', action='store_true', help='also time bf16 autocast on the CPU')
     parser.add_argument('--out', default=None, help='also write the table as CSV')
@@ -161,7 +169,7 @@ def main() -> None:
     if args.compile:
         variants += [Variant(f'{v.name} compiled', v.channels_last, v.dtype, v.fused, True) for v in variants]
 
-    models = build_models(args.official, device)
+    models = build_models(args.official, device, args.models)
     generator = torch.Generator().manual_seed(0)
     clean = torch.rand(args.batch, 3, args.patch, args.patch, generator=generator)
     rainy = (clean + 0.3 * (torch.rand(clean.shape, generator=generator) > 0.95)).clamp(0, 1)
@@ -175,19 +183,20 @@ def main() -> None:
                'peak memory GB']
     rows = []
     for v in variants:
-        for kind, label in (('official', 'official Restormer'), ('ours', 'our Restormer'), ('clip_rpn', 'CLIP-RPN')):
+        for kind in models:
             seconds = times[kind, v.name]
-            rows.append([v.name, label, seconds, args.batch / seconds,
-                         seconds / times['official', v.name] if kind == 'ours' else '',
-                         seconds / times['ours', v.name] if kind == 'clip_rpn' else '',
+            rows.append([v.name, LABELS[kind], seconds, args.batch / seconds,
+                         seconds / times['official', v.name] if kind == 'ours' and 'official' in models else '',
+                         seconds / times['ours', v.name] if kind == 'clip_rpn' and 'ours' in models else '',
                          memory.get((kind, v.name), '-')])
     threads = torch.get_num_threads() if not cuda else '-'
     name = torch.cuda.get_device_name(device) if cuda else 'CPU'
     print(f'Training step (forward, loss, backward, AdamW), batch {args.batch} x 3 x {args.patch}², '
           f'{name}, torch threads {threads}, median of {args.repeats} after a warm-up, random weights\n')
     print(markdown_table(headers, rows))
-    print(f'\nchannels-last vs NCHW, our Restormer, one step: max |grad diff| / max |grad| = '
-          f'{channels_last_gradient_difference(models["ours"], batch):.2e}')
+    if 'ours' in models:
+        print(f'\nchannels-last vs NCHW, our Restormer, one step: max |grad diff| / max |grad| = '
+              f'{channels_last_gradient_difference(models["ours"], batch):.2e}')
     write_csv(args.out, headers, rows)
 
 

@@ -1,8 +1,10 @@
 # IR-SDE on CPU in about a minute: a tiny conditional U-Net (nf 16, 3 levels) on 32x32
 # synthetic rain, trained with the official objective (l1 between the reverse-SDE mean
-# step and the optimal x*_{t-1}). Settings that differ from the official ones, measured
-# as what lets a tiny network trained for minutes sample at all (without them its samples
-# land 5-15 dB below the rainy input):
+# step and the optimal x*_{t-1}) plus the PSNR of the clean image the network implies
+# (OutputPairLoss on the generator's 'clean', the x0-objective of diffusion models).
+# Settings that differ from the official ones, measured as what lets a tiny network
+# trained for minutes sample at all (without them its samples land 5-15 dB below the
+# rainy input):
 #   * T = 20 time steps, all used at test time (sampler steps = T);
 #   * eps = 0.1 instead of 0.005: x_T keeps 10 % of (x0 - mu) in its mean, so the reverse
 #     SDE expands deviations by 1/eps = 10x instead of 200x over the trajectory;
@@ -24,22 +26,28 @@ _base_ = [
     './_base_/default_runtime.py',
 ]
 
+# Budget: batch 8, 500 iterations at lr 2e-3 with the clean-image PSNR at weight 1 (~75 s on one AVX2 core):
+# +0.48 / +0.44 dB (RGB / Y) over the rainy input at seed 0, but +0.02 / +0.08 at seed 1, so no test pins it yet
+# (docs/benchmarks.md, "Tiny configs"). The official objective alone: +0.11 / +0.20 at seed 0 after 2000
+# iterations at batch 4 (~190 s); with the clean PSNR at weight 0.1, +0.34 / +0.23.
 model = dict(
+    losses=[dict(type='L1Loss', loss_weight=1.0),
+            dict(type='OutputPairLoss', loss=dict(type='PSNRLoss'), pred_key='clean', loss_weight=1.0)],
     backbone=dict(nf=16, ch_mult=(1, 2, 2), attention='none', heads=2, dim_head=8),
     generator=dict(num_steps=20, sampler=dict(steps=20), eps=0.1, prediction='clean', progress_bar=False))
 
-train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
+train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
                         dataset=dict(image_size=32, num_samples=64))
 val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
                       dataset=dict(image_size=32, num_samples=8))
 test_dataloader = val_dataloader
 
-optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=0.0))
+optim_wrapper = dict(optimizer=dict(lr=2e-3, weight_decay=0.0))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
-    dict(type='CosineAnnealingLR', T_max=1950, eta_min=1e-5, by_epoch=False, begin=50, end=2000),
+    dict(type='CosineAnnealingLR', T_max=450, eta_min=1e-5, by_epoch=False, begin=50, end=500),
 ]
-train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=2000, val_interval=1000)
+train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=500, val_interval=500)
 
 val_evaluator = [
     dict(type='PSNRMetric', y_channel=False, prefix='RGB'),
@@ -48,4 +56,4 @@ val_evaluator = [
     dict(type='SSIMMetric', y_channel=True, prefix='Y'),
 ]
 test_evaluator = val_evaluator
-default_hooks = dict(logger=dict(interval=100), checkpoint=dict(interval=2000, save_best='Y/PSNR', rule='greater'))
+default_hooks = dict(logger=dict(interval=100), checkpoint=dict(interval=500, save_best='Y/PSNR', rule='greater'))

@@ -8,6 +8,9 @@ One CPU for every test: ``--precision auto`` resolves as on a CPU without native
 (AVX2), whatever machine runs the suite; the tests of the other branch patch the CPU again
 (``cpu_with_native_bf16``). A test never reads the real machine to decide what it asserts.
 
+Tests marked ``long`` (tens of seconds each) run first: pytest-xdist hands tests out in collection
+order, so the long ones spread over the workers instead of ending the run on one of them.
+
 Fixtures shared across folders: ``load_tool`` (a script of ``tools/`` as a module) and
 ``promptir_recipe_state`` (the tiny official PromptIR's weights, which the fixtures hold as
 a recipe, not a file).
@@ -32,6 +35,11 @@ REPO = Path(__file__).resolve().parents[1]
 TOOLS = REPO / 'tools'
 PROMPTIR_RECIPE = REPO / 'tests' / 'fixtures' / 'official' / 'promptir_tiny_recipe.json'
 _GOLDEN_GAMMA = 0x9E3779B97F4A7C15
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked ``long`` first, the rest in their order (a stable sort)."""
+    items.sort(key=lambda item: item.get_closest_marker('long') is None)
 
 
 @pytest.fixture

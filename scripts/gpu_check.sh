@@ -9,6 +9,7 @@
 #    its restormer_arch.py, e.g. OFFICIAL=.official/restormer_arch.py carried beside the tree),
 # 5. DDP over every GPU present (torchrun, NCCL) on the tiny config,
 # 6. ONNX Runtime's CUDA provider, if onnxruntime-gpu is installed,
+# 7. torch.compile against eager: the Restormer's inference at 256² (and its training step when OFFICIAL is set),
 # then writes OUT_DIR/cuda_section.md, the CUDA section of docs/benchmarks.md (paste it there).
 # Python: .venv if this checkout has one, else python3; a bare machine without the registries gets
 # the missing packages from .whl/ (made on a networked machine by scripts/gpu_wheels.sh).
@@ -55,6 +56,12 @@ fi
 run ddp 120 $PY -m torch.distributed.run --nproc_per_node "$GPUS" tools/train.py configs/restormer_tiny_synthetic.py \
   --launcher pytorch --device cuda --work-dir "$OUT_DIR/ddp" --cfg-options train_cfg.max_iters=20 \
   default_hooks.checkpoint.interval=20
+run compile_inference 180 $PY benchmarks/forward_speed_memory.py --device cuda --configs configs/restormer_rain13k.py \
+  --sizes 256 --repeats 5 --compile
+if [ -n "${OFFICIAL:-}" ]; then
+  run compile_train_step 240 $PY benchmarks/train_step.py --official "$OFFICIAL" --models ours --device cuda \
+    --batch 8 --patch 128 --repeats 5 --compile
+fi
 if $PY -c 'import onnxruntime as o, sys; sys.exit("CUDAExecutionProvider" not in o.get_available_providers())' 2>/dev/null; then
   run onnx_cuda 90 $PY benchmarks/onnx_runtime.py --device cuda
 else
@@ -64,7 +71,8 @@ fi
   echo "## CUDA ($(head -1 "$OUT_DIR/gpus.txt"))"
   echo
   echo "Measured by \`bash scripts/gpu_check.sh\` on $(date -u +%Y-%m-%d); $(tail -1 "$OUT_DIR/gpus.txt")."
-  for name in train_step train_memory inference inference_256 inference_1024 onnx_cuda; do
+  for name in train_step train_memory inference inference_256 inference_1024 compile_inference compile_train_step \
+      onnx_cuda; do
     [ -f "$OUT_DIR/$name.log" ] || continue
     echo; echo "### $name"; echo
     grep -E '^(\||#|[A-Z].*:)' "$OUT_DIR/$name.log" | grep -v WARNING

@@ -8,4 +8,4 @@ bash scripts/setup_env.sh
 .venv/bin/python -m pip --disable-pip-version-check -q install -c requirements/constraints.txt -e ".[metrics]" \
   >/dev/null 2>&1 || echo "note: optional extra [metrics] (brisque) not installed (needs a C++ compiler); its tests skip"
 # One worker per core (at most 4: each holds a torch process of ~1-2 GiB); -n 0 runs in this process.
-exec .venv/bin/python -m pytest tests -q -n auto --maxprocesses 4 "$@"
+exec .venv/bin/python -m pytest tests -q -n auto --maxprocesses 4 --maxschedchunk 1 "$@"

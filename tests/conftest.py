@@ -8,8 +8,10 @@ One CPU for every test: ``--precision auto`` resolves as on a CPU without native
 (AVX2), whatever machine runs the suite; the tests of the other branch patch the CPU again
 (``cpu_with_native_bf16``). A test never reads the real machine to decide what it asserts.
 
-Tests marked ``long`` (tens of seconds each) run first: pytest-xdist hands tests out in collection
-order, so the long ones spread over the workers instead of ending the run on one of them.
+Tests marked ``long`` (tens of seconds each) are collected first; with pytest-xdist handing out one
+test at a time (``--maxschedchunk 1``, as ``scripts/test.sh`` runs it) they spread over the workers
+instead of ending the run on one of them (by default xdist hands out consecutive chunks, and the
+first chunk would hold every long test).
 
 Fixtures shared across folders: ``load_tool`` (a script of ``tools/`` as a module) and
 ``promptir_recipe_state`` (the tiny official PromptIR's weights, which the fixtures hold as

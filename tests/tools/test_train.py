@@ -89,6 +89,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.long
 def test_torchrun_two_cpu_processes_with_gloo(tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='')
     command = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',

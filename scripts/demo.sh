@@ -20,8 +20,11 @@ mkdir -p "$WORK_DIR"
 bash scripts/setup_env.sh
 # run LOG CMD...: the command's whole output goes to LOG; the terminal sees only its progress lines,
 # shortened to "Iter(train) [ 50/600] ... eta ... loss ...". On failure, the end of LOG is shown.
+# The log exists before tail follows it (tail -F exits 1 at the end if the file was ever missing) and the
+# display pipeline's status is ignored: the command's own status, from wait, decides.
 run() {
   local log=$1; shift
+  : >"$log"
   if ! "$@" >"$log" 2>&1; then
     tail -n 20 "$log" >&2
     echo "failed; full log: $log" >&2
@@ -30,7 +33,7 @@ run() {
   local pid=$!
   tail -n +1 -F --pid=$pid "$log" 2>/dev/null \
     | grep --line-buffered -E 'Iter\(train\)|Iter\(val\) \[|Epoch\(val\)|Saving checkpoint|precision:' \
-    | sed -u -E 's/^.* - mmengine - [A-Z]+ - //; s/  (lr|time|data_time|memory): [^ ]+//g'
+    | sed -u -E 's/^.* - mmengine - [A-Z]+ - //; s/  (lr|time|data_time|memory): [^ ]+//g' || true
   wait $pid
 }
 echo "Training $CONFIG on synthetic rain with $OMP_NUM_THREADS thread(s); full log: $WORK_DIR/train.log"

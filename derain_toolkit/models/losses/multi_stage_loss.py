@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from derain_toolkit.models.losses.base import DerainLoss
+from derain_toolkit.models.losses.base import DerainLoss, build_inner_loss
 from derain_toolkit.registry import LOSSES
 
 _BINOMIAL = (1.0, 4.0, 6.0, 4.0, 1.0)
@@ -60,16 +60,10 @@ class MultiStageLoss(DerainLoss):
     def __init__(self, loss: dict, key: str = 'stages', indices: Optional[Sequence[int]] = None,
                  target_levels: Optional[Sequence[int]] = None, loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)
-        if 'loss_weight' in loss:
-            raise ValueError(f'MultiStageLoss: give the weight to the wrapper (loss_weight=...), not to the inner '
-                             f'loss; got loss={loss}')
         if target_levels is not None and (indices is None or len(indices) != len(target_levels)):
             raise ValueError('MultiStageLoss: target_levels names one pyramid level per supervised output, so it '
                              f'needs indices of the same length; got indices={indices}, target_levels={target_levels}')
-        self.loss: nn.Module = LOSSES.build(loss)
-        if tuple(self.loss.input_keys) != ('pred', 'target'):
-            raise ValueError(f'MultiStageLoss applies its inner loss to (stage output, target); '
-                             f'{type(self.loss).__name__} reads {self.loss.input_keys}')
+        self.loss: nn.Module = build_inner_loss('MultiStageLoss', loss, '(stage output, target)')
         self.name = self.loss.name
         self.input_keys = (key, 'target')
         self.indices = None if indices is None else list(indices)

@@ -9,7 +9,7 @@ target_key='gt')`` supervises that estimate directly, the x0-objective of diffus
 import torch
 from torch import nn
 
-from derain_toolkit.models.losses.base import DerainLoss
+from derain_toolkit.models.losses.base import DerainLoss, build_inner_loss
 from derain_toolkit.registry import LOSSES
 
 
@@ -26,13 +26,7 @@ class OutputPairLoss(DerainLoss):
 
     def __init__(self, loss: dict, pred_key: str, target_key: str = 'gt', loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)
-        if 'loss_weight' in loss:
-            raise ValueError(f'OutputPairLoss: give the weight to the wrapper (loss_weight=...), not to the inner '
-                             f'loss; got loss={loss}')
-        self.loss: nn.Module = LOSSES.build(loss)
-        if tuple(self.loss.input_keys) != ('pred', 'target'):
-            raise ValueError(f'OutputPairLoss compares two outputs with a (pred, target) loss; '
-                             f'{type(self.loss).__name__} reads {self.loss.input_keys}')
+        self.loss: nn.Module = build_inner_loss('OutputPairLoss', loss, f'({pred_key}, {target_key})')
         self.name = f'{self.loss.name}_{pred_key}'
         self.input_keys = (pred_key, target_key)
 
